@@ -1,0 +1,44 @@
+"""User-facing data errors: every problem names file, row and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Show at most this many problems in one message: enough to fix a batch of
+# mistakes in one go, short enough to read.
+MAX_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One problem in one row of one file.
+
+    `row` is the 1-based line number for CSV/TSV/JSONL (the CSV header is line
+    1) and the 1-based record number for Parquet; None for file-level issues.
+    """
+
+    path: str
+    row: int | None
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.row}" if self.row is not None else self.path
+        return f"{where}: {self.field}: {self.problem}"
+
+
+class DataError(ValueError):
+    """Raised for bad user data; the message lists `file:row: field: problem` lines."""
+
+    def __init__(self, issues: list[DataIssue] | DataIssue):
+        self.issues = [issues] if isinstance(issues, DataIssue) else list(issues)
+        shown = [str(i) for i in self.issues[:MAX_SHOWN]]
+        more = len(self.issues) - len(shown)
+        if more > 0:
+            shown.append(f"... and {more} more problem(s)")
+        super().__init__("\n".join(shown))
+
+    @classmethod
+    def single(cls, path: str | Path, row: int | None, field: str, problem: str) -> DataError:
+        return cls(DataIssue(str(path), row, field, problem))

@@ -1,0 +1,52 @@
+"""The corpus schema: required fields and their controlled vocabularies."""
+
+from __future__ import annotations
+
+from framelens.data.tasks import FRAME, STANCE
+
+REQUIRED_FIELDS = ("id", "text", "frame", "stance", "conflict", "register", "source_type", "split")
+OPTIONAL_FIELDS = ("event_group", "tags")
+
+REGISTERS = (
+    "wire_report",
+    "un_statement",
+    "ngo_report",
+    "government_statement",
+    "military_press_release",
+    "state_media",
+    "op_ed",
+    "live_blog",
+    "social_media",
+    "diplomatic_speech",
+)
+SOURCE_TYPES = (
+    "journalist",
+    "un_official",
+    "ngo_worker",
+    "government_official",
+    "military_spokesperson",
+    "state_media",
+    "analyst",
+    "resident_witness",
+    "armed_group",
+    "diplomat",
+    "medic_rescuer",
+)
+TAGS = (
+    "neutral_mention",
+    "reported_frame",
+    "both_frames",
+    "keyword_free",
+    "hedge_scare_quote",
+    "negation",
+)
+# Strings whose absence makes a framed sentence "keyword-free".
+FRAME_KEYWORDS = ("terror", "civilian", "humanitarian", "extremis", "jihad")
+
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "frame": FRAME.labels,
+    "stance": STANCE.labels,
+    "register": REGISTERS,
+    "source_type": SOURCE_TYPES,
+    "split": ("train", "dev", "test"),
+}

@@ -1,0 +1,63 @@
+"""Stratified, group-aware train/dev/test splits and leave-one-group-out folds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from framelens.data.dedup import near_duplicate_pairs
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
+
+
+def _union_find_groups(n: int, links: list[tuple[int, int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in links:
+        parent[find(a)] = find(b)
+    return [find(i) for i in range(n)]
+
+
+def leakage_groups(rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Rows that must share a split: same event group, or near-duplicate texts."""
+    links = [(i, j) for i, j, _ in near_duplicate_pairs([r["text"] for r in rows])]
+    first_of_event: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        event = row.get("event_group")
+        if event:
+            links.append((i, first_of_event.setdefault(event, i)))
+    return _union_find_groups(len(rows), links)
+
+
+def assign_splits(
+    rows: Sequence[dict[str, Any]],
+    seed: int = 13,
+    dev_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    stratify_on: Sequence[str] = ("frame", "stance"),
+) -> list[str]:
+    """A split name per row: stratified on the label combination, grouped so that
+    event groups and near-duplicates never straddle two splits."""
+    n_folds = 20
+    groups = leakage_groups(rows)
+    strata = ["|".join(str(r[k]) for k in stratify_on) for r in rows]
+    folder = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    fold_of = np.empty(len(rows), dtype=int)
+    for fold, (_, idx) in enumerate(folder.split(np.zeros(len(rows)), strata, groups)):
+        fold_of[idx] = fold
+    n_test = round(test_fraction * n_folds)
+    n_dev = round(dev_fraction * n_folds)
+    return ["test" if f < n_test else "dev" if f < n_test + n_dev else "train" for f in fold_of]
+
+
+def leave_one_group_out(groups: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """(held-out group, indices of the other groups, indices of the held-out group)."""
+    groups_arr = np.asarray(groups)
+    for train_idx, test_idx in LeaveOneGroupOut().split(groups_arr, groups=groups_arr):
+        yield str(groups_arr[test_idx[0]]), train_idx, test_idx

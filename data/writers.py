@@ -1,0 +1,32 @@
+"""Write prediction rows to JSONL or CSV, atomically (no partial files on failure)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from framelens.data.outputs import atomic_file
+
+OUTPUT_SUFFIXES = (".jsonl", ".csv")
+
+
+def write_rows(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise ValueError(
+            f"{path}: unsupported output type {suffix or '(none)'}; use .jsonl or .csv"
+        )
+    with atomic_file(path) as fh:
+        if suffix == ".jsonl":
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            fields = list(rows[0]) if rows else ["index", "text"]
+            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+    return path

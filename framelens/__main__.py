@@ -1,0 +1,3 @@
+from framelens.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `framelens` command line: thin commands over library functions."""

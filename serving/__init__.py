@@ -1,0 +1,1 @@
+"""framelens.serving — inference for applications (builds on data and models)."""

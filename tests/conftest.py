@@ -1,0 +1,84 @@
+"""Shared fixtures: a tiny randomly initialised BERT built on disk (no download)
+and a tiny model fine-tuned from it, both session-scoped so the suite builds
+them once."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI_CORPUS = FIXTURES / "mini_corpus.jsonl"
+
+
+def _vocab() -> list[str]:
+    words = set()
+    for line in MINI_CORPUS.read_text().splitlines():
+        words.update(re.findall(r"[a-z]+", json.loads(line)["text"].lower()))
+    chars = list(string.ascii_lowercase + string.digits + string.punctuation)
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    # Single characters and ##-continuations let WordPiece spell any word.
+    return special + chars + [f"##{c}" for c in string.ascii_lowercase + string.digits] + sorted(words)
+
+
+@pytest.fixture(scope="session")
+def tiny_base_dir(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide BERT with random weights and a word-level tokenizer."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    out = tmp_path_factory.mktemp("tiny-bert")
+    vocab = {token: i for i, token in enumerate(dict.fromkeys(_vocab()))}
+    tokenizer = BertTokenizer(vocab=vocab, do_lower_case=True)
+    tokenizer.save_pretrained(out)
+    config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def mini_corpus() -> Path:
+    return MINI_CORPUS
+
+
+def tiny_config(base: Path, out: Path, task: str = "frame", **overrides):
+    from framelens.training.config import load_config
+
+    values = dict(
+        task=task, train=str(MINI_CORPUS), dev=str(MINI_CORPUS), out=str(out),
+        base_model=str(base), epochs=20, batch_size=8, learning_rate=3e-3, max_length=32,
+        early_stopping_patience=20, progress=False,
+    )
+    values.update(overrides)
+    return load_config(**values)
+
+
+@pytest.fixture(scope="session")
+def trained_frame(tiny_base_dir, tmp_path_factory) -> Path:
+    """A tiny frame model trained by framelens (seconds)."""
+    from framelens.training.trainer import train
+
+    out = tmp_path_factory.mktemp("runs") / "frame"
+    train(tiny_config(tiny_base_dir, out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def trained_bundle(tiny_base_dir, trained_frame, tmp_path_factory) -> Path:
+    """A frame+stance bundle of tiny models."""
+    import shutil
+
+    from framelens.models.metadata import write_bundle
+    from framelens.training.trainer import train
+
+    bundle = tmp_path_factory.mktemp("bundle")
+    shutil.copytree(trained_frame, bundle / "frame")
+    train(tiny_config(tiny_base_dir, bundle / "stance", task="stance"))
+    write_bundle(bundle, {"frame": "frame", "stance": "stance"})
+    return bundle

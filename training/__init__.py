@@ -1,0 +1,1 @@
+"""framelens.training — fine-tuning, metrics and evaluation (builds on data and models)."""

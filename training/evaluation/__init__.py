@@ -1,0 +1,1 @@
+"""Evaluation of trained models: metrics, reports, baselines, cross-validation."""
