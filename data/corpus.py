@@ -42,3 +42,6 @@ def sample_article(name: str) -> Path:
         known = ", ".join(p.stem for p in sample_articles()) or "(none)"
         raise FileNotFoundError(f"no bundled sample article {name!r}; available: {known}")
     return path
+
+CODEBOOK_PATH = PACKAGE_DIR / "CODEBOOK.md"
+DATACARD_PATH = PACKAGE_DIR / "DATACARD.md"

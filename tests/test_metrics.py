@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
-
 from framelens.training.metrics import classification_metrics
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 LABELS = ["humanitarian", "counter_terrorism", "neutral"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from framelens.data.tasks import get_task
 from framelens.models.loading import load_base_for_task
 

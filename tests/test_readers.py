@@ -6,7 +6,6 @@ import json
 
 import pandas as pd
 import pytest
-
 from framelens.data.errors import DataError
 from framelens.data.labelled import load_labelled
 from framelens.data.tasks import get_task

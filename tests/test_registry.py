@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from framelens.models.registry import ModelNotAvailable, resolve_base_model
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from framelens.data.tasks import BUILTIN_TASKS, Task, get_task
 from framelens.training.config import load_config
 

@@ -52,9 +52,8 @@ def test_tiny_model_learns_something(trained_frame):
 
 
 def test_hf_auto_classes_and_pipeline_agree_with_framelens(trained_frame):
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
-
     from framelens.models.predictor import Classifier
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
     texts = [json.loads(line)["text"] for line in MINI_CORPUS.read_text().splitlines()][:20]
     model = AutoModelForSequenceClassification.from_pretrained(trained_frame)
@@ -124,8 +123,9 @@ def test_bad_data_fails_before_training(tiny_base_dir, tmp_path):
 
 
 def test_bundle_predicts_both_tasks(trained_bundle):
-    from framelens import Classifier
     from framelens.models.predictor import BundleClassifier
+
+    from framelens import Classifier
 
     model = Classifier.load(trained_bundle)
     assert isinstance(model, BundleClassifier)

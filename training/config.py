@@ -23,7 +23,7 @@ class TrainConfig:
     base_model: str = "minilm"
     text_column: str | None = None
     label_column: str | None = None
-    epochs: float = 8
+    epochs: float = 6
     batch_size: int = 16
     eval_batch_size: int = 64
     learning_rate: float = 8e-5

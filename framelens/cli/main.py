@@ -7,7 +7,15 @@ import sys
 
 import typer
 
-from framelens.cli import classify_cmd, data_cmd, demo_cmd, evaluate_cmd, models_cmd, train_cmd
+from framelens.cli import (
+    classify_cmd,
+    crossval_cmd,
+    data_cmd,
+    demo_cmd,
+    evaluate_cmd,
+    models_cmd,
+    train_cmd,
+)
 from framelens.cli.errors import USER_ERRORS
 from framelens.cli.render import err_console
 
@@ -23,6 +31,7 @@ app.command("train")(train_cmd.train)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("classify")(classify_cmd.classify)
 app.command("demo")(demo_cmd.demo)
+app.command("crossval")(crossval_cmd.crossval)
 app.command("models")(models_cmd.models)
 app.add_typer(data_cmd.app, name="data")
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from framelens.data.labelled import load_labelled
 from framelens.data.tasks import Task
-from framelens.models.predictor import BundleClassifier, Classifier
+from framelens.models.predictor import BundleClassifier, Classifier, probabilities
 from framelens.training.metrics import classification_metrics
 
 
@@ -21,7 +21,8 @@ class Scored:
     data_path: Path
     texts: list[str]
     gold: np.ndarray  # class ids
-    probs: np.ndarray  # (n, num_labels)
+    probs: np.ndarray  # (n, num_labels), temperature-scaled if the model is calibrated
+    logits: np.ndarray  # (n, num_labels), raw
     metrics: dict[str, Any]
     rows: list[dict[str, Any]]  # the original rows (for slices and error listings)
 
@@ -59,8 +60,9 @@ def score_file(
     task = clf.task.with_columns(text_column, label_column)
     ds, _ = load_labelled(data_path, task)
     texts = list(ds[task.text_column])
-    probs = clf.predict_proba(texts, batch_size=batch_size, progress=progress)
+    logits = clf.logits(texts, batch_size=batch_size, progress=progress)
+    probs = probabilities(logits, clf.metadata.temperature, task.multi_label)
     gold = np.asarray(ds["labels"], dtype=int)
     metrics = classification_metrics(probs.argmax(axis=1), gold, task.labels)
     rows = ds.remove_columns("labels").to_list()
-    return Scored(task, Path(data_path), texts, gold, probs, metrics, rows)
+    return Scored(task, Path(data_path), texts, gold, probs, logits, metrics, rows)

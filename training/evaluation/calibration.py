@@ -1,0 +1,74 @@
+"""Probability quality: log-loss, Brier score, expected calibration error, and
+temperature scaling (Guo et al., 2017, "On Calibration of Modern Neural Networks")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+N_BINS = 10
+
+
+def log_loss(probs: np.ndarray, gold: np.ndarray) -> float:
+    p = np.clip(probs[np.arange(len(gold)), gold], 1e-12, 1.0)
+    return float(-np.log(p).mean())
+
+
+def brier(probs: np.ndarray, gold: np.ndarray) -> float:
+    """Multi-class Brier score: mean over rows of the squared distance to the one-hot truth."""
+    onehot = np.eye(probs.shape[1])[gold]
+    return float(((probs - onehot) ** 2).sum(axis=1).mean())
+
+
+def reliability_bins(probs: np.ndarray, gold: np.ndarray, n_bins: int = N_BINS) -> list[dict]:
+    """Equal-width bins of top-label confidence with their mean confidence and accuracy."""
+    conf = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == gold
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    # Bin i holds confidences in (edges[i], edges[i+1]]; 0.0 goes to the first bin.
+    which = np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, n_bins - 1)
+    bins = []
+    for i in range(n_bins):
+        mask = which == i
+        count = int(mask.sum())
+        bins.append({
+            "lo": float(edges[i]), "hi": float(edges[i + 1]), "count": count,
+            "confidence": float(conf[mask].mean()) if count else None,
+            "accuracy": float(correct[mask].mean()) if count else None,
+        })
+    return bins
+
+
+def expected_calibration_error(probs: np.ndarray, gold: np.ndarray, n_bins: int = N_BINS) -> float:
+    n = len(gold)
+    return float(sum(
+        b["count"] / n * abs(b["accuracy"] - b["confidence"])
+        for b in reliability_bins(probs, gold, n_bins) if b["count"]
+    ))
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
+    """The temperature minimising dev negative log-likelihood (searched on log T)."""
+    def nll(log_t: float) -> float:
+        return log_loss(softmax(logits, float(np.exp(log_t))), gold)
+
+    result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(result.x))
+
+
+def calibration_summary(probs: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
+    return {
+        "log_loss": log_loss(probs, gold),
+        "brier": brier(probs, gold),
+        "ece": expected_calibration_error(probs, gold),
+        "bins": reliability_bins(probs, gold),
+    }
