@@ -6,15 +6,20 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.metrics import f1_score, log_loss
-
 from framelens.training.evaluation.bootstrap import bootstrap_metrics, paired_delta_ci
 from framelens.training.evaluation.calibration import (
-    brier, expected_calibration_error, fit_temperature, log_loss as our_log_loss, reliability_bins,
+    brier,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_bins,
     softmax,
+)
+from framelens.training.evaluation.calibration import (
+    log_loss as our_log_loss,
 )
 from framelens.training.evaluation.errors import error_rows
 from framelens.training.evaluation.slices import slice_metrics
+from sklearn.metrics import f1_score, log_loss
 
 LABELS = ["humanitarian", "counter_terrorism", "neutral"]
 
@@ -120,9 +125,9 @@ def test_baselines_and_challenge_on_tiny_model(trained_frame, mini_corpus):
 
 
 def test_crossval_tfidf_and_transformer(tiny_base_dir, mini_corpus, tmp_path):
+    from conftest import tiny_config
     from framelens.data.tasks import get_task
     from framelens.training.evaluation.crossval import crossval
-    from conftest import tiny_config
 
     rows = [json.loads(line) for line in mini_corpus.read_text().splitlines()]
     for i, r in enumerate(rows):

@@ -86,6 +86,13 @@ def test_markdown_baselines_side_by_side(report, figures):
     assert "| this model |" in md
 
 
+def test_baseline_notes_get_a_column_only_when_present(report, figures):
+    assert "| Note |" not in render_markdown(report, figures)
+    report["baselines"][2]["note"] = "trained on train.jsonl"
+    md = render_markdown(report, figures)
+    assert "| Note |" in md and "| yes | trained on train.jsonl |" in md
+
+
 def test_markdown_tables_per_class_confusion_calibration(report, figures):
     md = render_markdown(report, figures)
     assert "| counter_terrorism | 0.896 |" in md

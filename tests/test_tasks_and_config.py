@@ -28,7 +28,9 @@ def test_task_round_trip_and_validation():
 
 def test_config_layers_defaults_file_and_overrides(tmp_path):
     recipe = tmp_path / "r.toml"
-    recipe.write_text('epochs = 3\nlearning_rate = 1e-4\n[task]\nname = "tone"\nlabels = ["calm", "alarmed"]\n')
+    recipe.write_text(
+        'epochs = 3\nlearning_rate = 1e-4\n[task]\nname = "tone"\nlabels = ["calm", "alarmed"]\n'
+    )
     cfg = load_config(recipe, epochs=5, seed=None)
     assert cfg.epochs == 5  # CLI beats file
     assert cfg.learning_rate == 1e-4  # file beats default

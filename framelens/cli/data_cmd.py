@@ -69,3 +69,34 @@ def stats(
         from rich.markdown import Markdown
 
         console.print(Markdown(text))
+
+
+@app.command("audit")
+def audit(
+    paths: PathsArg = None,
+    task: Annotated[str, typer.Option(help="Task whose labels are audited.")] = "frame",
+    out: Annotated[Path, typer.Option(help="CSV of suspected label errors.")] = Path(
+        "outputs/audit/label_issues.csv"),
+    base_model: Annotated[str, typer.Option(help="Encoder for the out-of-fold model.")] = "minilm",
+) -> None:
+    """Find likely mislabelled rows from out-of-fold probabilities (confident learning)."""
+    import numpy as np
+
+    from framelens.data.tasks import get_task
+    from framelens.data.validate import load_rows
+    from framelens.data.writers import write_rows
+    from framelens.models.embeddings import Encoder
+    from framelens.training.audit import audit_rows, out_of_fold_probs
+
+    spec = get_task(task)
+    rows = [r.data for r in load_rows(_paths(paths))[0]]
+    texts = [r["text"] for r in rows]
+    labels = np.asarray([spec.label2id[r[spec.label_column]] for r in rows])
+    embeddings = Encoder(base_model).encode(texts, progress=True)
+    probs = out_of_fold_probs(embeddings, labels)
+    issues, method = audit_rows(rows, texts, labels, probs, spec.labels)
+    out = out.with_suffix(".csv") if out.suffix.lower() not in {".csv", ".jsonl"} else out
+    write_rows(issues, out)
+    accuracy = float((probs.argmax(1) == labels).mean())
+    console.print(f"{len(issues)} of {len(rows)} rows flagged for review ({method}; out-of-fold "
+                  f"accuracy {accuracy:.3f}); written to {out}")

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from framelens.cli import (
+    calibrate_cmd,
     classify_cmd,
     crossval_cmd,
     data_cmd,
@@ -32,6 +33,8 @@ app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("classify")(classify_cmd.classify)
 app.command("demo")(demo_cmd.demo)
 app.command("crossval")(crossval_cmd.crossval)
+app.command("calibrate")(calibrate_cmd.calibrate)
+app.command("compare")(calibrate_cmd.compare)
 app.command("models")(models_cmd.models)
 app.add_typer(data_cmd.app, name="data")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +55,8 @@ def train(
     patience: Annotated[int | None, Opt(help="Early-stopping patience in epochs.")] = None,
     device: Annotated[str | None, Opt(help="auto, cpu or cuda.")] = None,
     precision: Annotated[str | None, Opt(help="auto, fp32, bf16 or fp16 (CUDA only).")] = None,
+    calibrate: Annotated[bool, Opt("--calibrate", help="Fit temperature scaling on dev "
+                                   "after training.")] = False,
     resume: Annotated[bool, Opt("--resume", help="Continue from the last checkpoint.")] = False,
     keep_checkpoints: Annotated[
         bool, Opt("--keep-checkpoints", help="Keep the checkpoint folder after success.")
@@ -86,6 +89,13 @@ def train(
     )
     result = run_training(cfg)
     console.print(f"[bold green]done[/bold green] {result.summary()}", highlight=False)
+    if calibrate:
+        from framelens.training.calibrate import calibrate_model
+
+        r = calibrate_model(result.out_dir, json.loads(
+            (result.out_dir / "training_config.json").read_text())["dev"])
+        console.print(f"calibrated: temperature {r.temperature:.3f}, dev ECE {r.ece_before:.3f} "
+                      f"-> {r.ece_after:.3f}")
 
 
 def _s(path: Path | None) -> str | None:

@@ -212,6 +212,12 @@ def _baselines_section(report: dict[str, Any], figures: dict[str, Path]) -> list
             str(base.get("name", "?")), *_stat(base.get("accuracy")), *_stat(base.get("macro_f1")),
             fmt_delta(base.get("delta_macro_f1")), fmt_yes_no(base.get("ci_overlap")),
         ])
+    # Optional free-text notes (e.g. how a baseline was trained): a column only when used.
+    if any(base.get("note") for base in baselines):
+        headers.append("Note")
+        rows[0].append("")
+        for row, base in zip(rows[1:], baselines, strict=True):
+            row.append(str(base.get("note") or ""))
     note = (
         "Δ macro-F1 is baseline minus model, so negative means the model is better. "
         "Where the intervals overlap the difference may not be real."

@@ -1,0 +1,52 @@
+"""One leaderboard across evaluation report folders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def load_reports(dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
+    reports = []
+    for d in dirs:
+        path = Path(d) / "metrics.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: not an evaluation report (run `framelens evaluate "
+                                    "--out DIR` first)")
+        data = json.loads(path.read_text())
+        if "metrics" not in data:
+            raise ValueError(f"{path}: not a full report (made without --out?)")
+        data["_dir"] = str(d)
+        reports.append(data)
+    return reports
+
+
+def leaderboard(reports: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for r in reports:
+        m = r["metrics"]
+        rows.append({
+            "report": r["_dir"], "task": r["task"], "model": r["model"],
+            "data": Path(r["data"]).name, "n": r["n"],
+            "macro_f1": m["macro_f1"]["value"], "macro_f1_ci": m["macro_f1"]["ci"],
+            "accuracy": m["accuracy"]["value"], "ece": m.get("ece"),
+            "challenge": (r.get("challenge") or {}).get("pass_rate"),
+        })
+    return sorted(rows, key=lambda x: (x["task"], -x["macro_f1"]))
+
+
+def leaderboard_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    lines = ["| rank | task | model | data | n | macro-F1 [95% CI] | accuracy | ECE | challenge |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    rank, last_task = 0, None
+    for r in rows:
+        rank = 1 if r["task"] != last_task else rank + 1
+        last_task = r["task"]
+        lo, hi = r["macro_f1_ci"]
+        ece = f"{r['ece']:.3f}" if r["ece"] is not None else "—"
+        ch = f"{r['challenge']:.1%}" if r["challenge"] is not None else "—"
+        lines.append(f"| {rank} | {r['task']} | {r['model']} | {r['data']} | {r['n']} | "
+                     f"{r['macro_f1']:.3f} [{lo:.3f}, {hi:.3f}] | {r['accuracy']:.3f} | {ece} | {ch} |")
+    return "\n".join(lines) + "\n"
