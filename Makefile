@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.framelens-installed
 
-.PHONY: demo test lint bench clean setup
+.PHONY: demo test lint bench clean setup browser
 
 setup: $(STAMP)
 
@@ -23,7 +23,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/framelens demo
 
-test: $(STAMP)
+# The report test renders report.html in headless Chromium; install Debian's package when it
+# is missing and we may (root with apt-get). Without it that one test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "note: Chromium could not be installed; the browser report test will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

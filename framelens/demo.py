@@ -60,6 +60,8 @@ def ensure_default_bundle(
             cfg = load_config(task=task, out=str(tmp / task), progress=progress)
             results.append(train(cfg))
         write_bundle(tmp, {task: task for task in DEMO_TASKS})
+    for result in results:  # they were trained inside the temporary directory
+        result.out_dir = bundle_dir / result.task.name
     return bundle_dir, results
 
 

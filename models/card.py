@@ -83,7 +83,7 @@ def render_model_card(info: CardInfo) -> str:
     return f"""{_front_matter(info)}
 # framelens {task.name} classifier
 
-Fine-tuned from `{info.base_model}` by [framelens](https://pypi.org/project/framelens/) to label
+Fine-tuned from `{info.base_model}` by framelens to label
 sentences of conflict news for the task **{task.name}**.
 
 ## Labels

@@ -132,3 +132,26 @@ def test_bundle_predicts_both_tasks(trained_bundle):
     out = model.predict(["The army opened two corridors for families."])
     assert set(out[0]) == {"frame", "stance"}
     assert out[0]["stance"].label in {"supportive", "critical", "neutral"}
+
+
+def test_multi_label_task_trains_and_predicts(tiny_base_dir, mini_corpus, tmp_path):
+    from framelens.models.predictor import Classifier
+    from framelens.training.trainer import train
+
+    rows = [json.loads(line) for line in mini_corpus.read_text().splitlines()]
+    data = tmp_path / "multi.jsonl"
+    with data.open("w") as fh:
+        for r in rows:
+            tags = [r["frame"]] + (["contested"] if r["stance"] == "critical" else [])
+            fh.write(json.dumps({"text": r["text"], "tags": ";".join(tags)}) + "\n")
+    task = {"name": "tags", "labels": ["humanitarian", "counter_terrorism", "neutral", "contested"],
+            "multi_label": True}
+    cfg = tiny_config(tiny_base_dir, tmp_path / "multi", train=str(data), dev=str(data),
+                      epochs=2, task="tags", task_definition=task)
+    result = train(cfg)
+    assert "micro_f1" in result.dev_metrics
+    config = json.loads((tmp_path / "multi" / "config.json").read_text())
+    assert config["problem_type"] == "multi_label_classification"
+    pred = Classifier.load(tmp_path / "multi").predict(["Shelling killed residents."])[0]
+    assert set(pred.scores) == set(task["labels"])
+    assert all(0 <= p <= 1 for p in pred.scores.values())  # independent sigmoids

@@ -85,7 +85,7 @@ def _full(clf, model, data, target, slices, train, dev, baselines, zero_shot, ch
     report, scored = build_report(model, data, clf, opts)
     console.print(headline(report), highlight=False)
     for b in report.get("baselines", []):
-        lo, hi = b["delta_ci"]
+        lo, hi = (-x for x in reversed(b["delta_ci"]))  # stored as baseline - model
         console.print(f"  vs {b['name']}: macro-F1 {b['macro_f1']['value']:.3f} "
                       f"(model - baseline {-b['delta_macro_f1']:+.3f}, 95% CI [{lo:+.3f}, {hi:+.3f}]"
                       f"{', CIs overlap' if b['ci_overlap'] else ''})", highlight=False)

@@ -26,6 +26,7 @@ SIZE = (6.0, 4.5)
 BAR_COLOR = "#3b6ea8"
 SMALL_COLOR = "#b9b9b9"
 ERR_COLOR = "#333333"
+LEGEND_STRIP_IN = 0.3  # height kept free under a slice chart for its legend
 
 
 def render_figures(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
@@ -145,40 +146,48 @@ def per_class_f1_figure(
 def slice_figure(
     column: str, rows: Sequence[dict[str, Any]], overall: float | None, ci_label: str = "95% CI"
 ) -> Figure:
-    """Macro-F1 per slice value; small slices are grey and hatched so they read as tentative."""
-    # Many slice values need room; grow the width instead of squashing the labels.
-    fig, ax = _new_figure(width=min(max(SIZE[0], 0.9 * len(rows) + 1.5), 10.0))
-    xs = np.arange(len(rows))
+    """Macro-F1 per slice value; small slices are grey and hatched so they read as tentative.
+
+    Horizontal bars: a column such as "conflict" can have twenty values with long names,
+    which no vertical layout keeps legible. The figure grows taller with the count.
+    """
+    fig, ax = _new_figure(height=max(SIZE[1], 0.32 * len(rows) + 1.8))
+    ys = np.arange(len(rows))
     stats = [row.get("macro_f1") for row in rows]
     small = [bool(row.get("small")) for row in rows]
-    bars = ax.bar(xs, _nan_for_none([_value(s) for s in stats]), width=0.6,
-                  color=[SMALL_COLOR if s else BAR_COLOR for s in small])
+    bars = ax.barh(ys, _nan_for_none([_value(s) for s in stats]), height=0.6,
+                   color=[SMALL_COLOR if s else BAR_COLOR for s in small])
     for bar, is_small in zip(bars, small, strict=True):
         if is_small:
             bar.set_hatch("//")
             bar.set_edgecolor("#777777")
-    _error_bars(ax, xs, stats)
+    _error_bars(ax, ys, stats, horizontal=True)
     if overall is not None:
-        ax.axhline(overall, color="#c0392b", linestyle="--", linewidth=1,
+        ax.axvline(overall, color="#c0392b", linestyle="--", linewidth=1,
                    label=f"overall macro-F1 {_fmt(overall)}")
     handles, _ = ax.get_legend_handles_labels()
     if any(small):
         # A proxy patch so the legend explains the grey hatching.
         handles.append(Patch(facecolor=SMALL_COLOR, hatch="//", edgecolor="#777777",
                              label="small slice (unreliable)"))
-    ticks = [_tick(str(row.get("value")), row.get("n")) for row in rows]
-    crowded = len(rows) > 5
-    ax.set_xticks(xs, ticks, fontsize=8, rotation=25 if crowded else 0,
-                  ha="right" if crowded else "center", rotation_mode="anchor")
-    # Headroom above 1.0 keeps the legend clear of the bars and whiskers.
-    ax.set_ylim(0, 1.2)
-    ax.set_yticks(np.linspace(0, 1, 6))
-    ax.set_ylabel("Macro-F1")
+    labels = [_slice_label(row) for row in rows]
+    ax.set_yticks(ys, labels, fontsize=8 if len(rows) > 10 else 9)
+    ax.invert_yaxis()  # keep the report's order, first value on top
+    ax.set_xlim(0, 1.0)
+    ax.set_xlabel("Macro-F1")
     ax.set_title(f"Macro-F1 by {column} ({ci_label})")
-    ax.grid(axis="y", alpha=0.3)
+    ax.grid(axis="x", alpha=0.3)
     if handles:
-        ax.legend(handles=handles, loc="upper center", ncol=2, fontsize=8, frameon=False)
+        # Along the bottom of the figure, where it can never cover a bar; a fixed strip
+        # (in inches, not a fraction) so it sits just as close on a tall figure.
+        fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
+        fig.set_layout_engine("tight", rect=(0, LEGEND_STRIP_IN / fig.get_figheight(), 1, 1))
     return fig
+
+
+def _slice_label(row: dict[str, Any]) -> str:
+    n = row.get("n")
+    return f"{row.get('value')}" if n is None else f"{row.get('value')} (n={n})"
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -190,14 +199,14 @@ def ci_level_label(report: dict[str, Any]) -> str:
     return f"{level * 100:g}% CI"
 
 
-def _new_figure(width: float = SIZE[0]) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(width, SIZE[1]), dpi=DPI)
+def _new_figure(width: float = SIZE[0], height: float = SIZE[1]) -> tuple[Figure, Any]:
+    # The tight layout engine runs at save time, after every label and legend exists.
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="tight")
     FigureCanvasAgg(fig)  # attaches itself as fig.canvas
     return fig, fig.add_subplot()
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    fig.tight_layout()
     fig.savefig(path, format="png", dpi=DPI)
     return path
 
@@ -208,15 +217,22 @@ def _row_percentages(counts: np.ndarray) -> np.ndarray:
     return np.divide(counts * 100, totals, out=np.zeros_like(counts), where=totals > 0)
 
 
-def _error_bars(ax: Any, xs: np.ndarray, stats: Sequence[dict[str, Any] | None]) -> None:
+def _error_bars(
+    ax: Any, positions: np.ndarray, stats: Sequence[dict[str, Any] | None],
+    horizontal: bool = False,
+) -> None:
     """Asymmetric CI whiskers; points without a value or a CI get none."""
-    for x, stat in zip(xs, stats, strict=True):
+    for pos, stat in zip(positions, stats, strict=True):
         value, ci = _value(stat), (stat or {}).get("ci")
         if value is None or not ci or None in ci:
             continue
-        lower, upper = max(value - ci[0], 0.0), max(ci[1] - value, 0.0)
-        ax.errorbar([x], [value], yerr=[[lower], [upper]], fmt="none", ecolor=ERR_COLOR,
-                    capsize=4, linewidth=1)
+        err = [[max(value - ci[0], 0.0)], [max(ci[1] - value, 0.0)]]
+        if horizontal:
+            ax.errorbar([value], [pos], xerr=err, fmt="none", ecolor=ERR_COLOR, capsize=3,
+                        linewidth=1)
+        else:
+            ax.errorbar([pos], [value], yerr=err, fmt="none", ecolor=ERR_COLOR, capsize=4,
+                        linewidth=1)
 
 
 def _value(stat: dict[str, Any] | None) -> float | None:

@@ -98,8 +98,9 @@ def _baselines(clf: Classifier, scored: Scored, model_dir: Path, opts: ReportOpt
             "name": res.name, "note": res.note,
             "accuracy": m["accuracy"], "macro_f1": f1,
             "delta_macro_f1": f1["value"] - model_f1["value"],
-            # Paired bootstrap of (model - baseline) on the same resampled rows.
-            "delta_ci": paired_delta_ci(scored.gold, scored.pred, pred, k, "macro_f1",
+            # Paired bootstrap of (baseline - model) on the same resampled rows: the same
+            # sign as delta_macro_f1, negative when the model is better.
+            "delta_ci": paired_delta_ci(scored.gold, pred, scored.pred, k, "macro_f1",
                                         opts.resamples, opts.seed),
             "ci_overlap": not (f1["ci"][1] < model_f1["ci"][0] or f1["ci"][0] > model_f1["ci"][1]),
         })
@@ -155,11 +156,11 @@ def write_report(report: dict[str, Any], out_dir: str | Path) -> list[Path]:
     errors = report.pop("_errors_all", report["errors"]["top"])
     out_dir = Path(out_dir)
     with atomic_directory(out_dir) as tmp:
-        (tmp / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+        (tmp / "metrics.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         write_errors_csv(errors, report["labels"], tmp / "errors.csv")
         figures = render_figures(report, tmp)
-        (tmp / "report.md").write_text(render_markdown(report, figures))
-        (tmp / "report.html").write_text(render_html(report, figures))
+        (tmp / "report.md").write_text(render_markdown(report, figures), encoding="utf-8")
+        (tmp / "report.html").write_text(render_html(report, figures), encoding="utf-8")
         names = sorted(p.name for p in tmp.iterdir())
     return [out_dir / n for n in names]
 

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+
+def test_calibration_is_stored_and_applied(trained_frame, mini_corpus, tmp_path):
+    import shutil
+
+    from framelens.models.predictor import Classifier
+    from framelens.training.calibrate import calibrate_model
+
+    model = tmp_path / "m"
+    shutil.copytree(trained_frame, model)
+    before = Classifier.load(model).predict_proba(["Talks resume on Monday."])
+    result = calibrate_model(model, mini_corpus)
+    assert result.temperature > 0 and result.n == 46
+    assert result.ece_after <= result.ece_before + 1e-9  # fitted on the same rows
+    meta = json.loads((model / "framelens.json").read_text())
+    assert meta["temperature"] == pytest.approx(result.temperature)
+    after = Classifier.load(model).predict_proba(["Talks resume on Monday."])
+    assert after.argmax() == before.argmax()  # scaling never changes the winner
+    if abs(result.temperature - 1) > 0.05:
+        assert not np.allclose(after, before)
+
+
+def test_confident_learning_flags_planted_label_errors():
+    from framelens.training.audit import confident_learning_issues
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    probs = np.full((300, 3), 0.05)
+    probs[np.arange(300), labels] = 0.9
+    flipped = np.arange(0, 300, 30)  # 10 rows whose given label disagrees with a confident model
+    given = labels.copy()
+    given[flipped] = (labels[flipped] + 1) % 3
+    found = set(confident_learning_issues(given, probs).tolist())
+    assert set(flipped.tolist()) <= found
+    assert len(found) <= 15
+
+
+def test_audit_rows_report_given_and_suggested():
+    from framelens.training.audit import audit_rows
+
+    probs = np.array([[0.9, 0.05, 0.05]] * 20 + [[0.05, 0.9, 0.05]] * 20)
+    labels = np.array([0] * 20 + [1] * 19 + [0])
+    rows = [{"id": f"r{i}", "conflict": "x"} for i in range(40)]
+    issues, method = audit_rows(rows, [f"t{i}" for i in range(40)], labels, probs,
+                                ["humanitarian", "counter_terrorism", "neutral"])
+    assert issues and issues[0]["id"] == "r39"
+    assert issues[0]["given"] == "humanitarian" and issues[0]["suggested"] == "counter_terrorism"
+
+
+def test_compare_leaderboard(tmp_path):
+    from framelens.training.compare import leaderboard, leaderboard_markdown, load_reports
+
+    sample = json.loads((__import__("pathlib").Path(__file__).parent / "fixtures" /
+                         "sample_report.json").read_text())
+    for name, f1 in (("a", 0.7), ("b", 0.9)):
+        d = tmp_path / name
+        d.mkdir()
+        rep = json.loads(json.dumps(sample))
+        rep["model"] = f"runs/{name}"
+        rep["metrics"]["macro_f1"] = {"value": f1, "ci": [f1 - 0.03, f1 + 0.03]}
+        (d / "metrics.json").write_text(json.dumps(rep))
+    rows = leaderboard(load_reports([tmp_path / "a", tmp_path / "b"]))
+    assert [r["model"] for r in rows] == ["runs/b", "runs/a"]
+    md = leaderboard_markdown(rows)
+    assert "0.900 [0.870, 0.930]" in md and md.count("\n") == 4
+    with pytest.raises(FileNotFoundError, match="not an evaluation report"):
+        load_reports([tmp_path])
