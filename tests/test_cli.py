@@ -87,7 +87,7 @@ def test_user_errors_are_one_clean_line(tmp_path, trained_frame):
 
     proc = _run("classify", str(tmp_path / "missing.txt"), "--model", str(trained_frame))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "no such file" in proc.stderr
+    assert proc.stderr.strip() == f"error: {tmp_path / 'missing.txt'}: no such file"
 
 
 def test_missing_model_dir_is_a_clean_error(tmp_path):

@@ -12,7 +12,8 @@ from rich.table import Table
 # Piped output (make, CI logs, files) gets 120 columns instead of rich's 80, so the
 # sentence column of a prediction table stays readable.
 console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
+# Errors are one line each: never wrapped, whatever the terminal width.
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def metrics_table(metrics: dict[str, Any], labels: Sequence[str], title: str) -> Table:
