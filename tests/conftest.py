@@ -53,7 +53,7 @@ def tiny_config(base: Path, out: Path, task: str = "frame", **overrides):
     values = dict(
         task=task, train=str(MINI_CORPUS), dev=str(MINI_CORPUS), out=str(out),
         base_model=str(base), epochs=20, batch_size=8, learning_rate=3e-3, max_length=32,
-        early_stopping_patience=20, progress=False,
+        early_stopping_patience=20, progress=False, calibrate=False,
     )
     values.update(overrides)
     return load_config(**values)

@@ -155,3 +155,14 @@ def test_multi_label_task_trains_and_predicts(tiny_base_dir, mini_corpus, tmp_pa
     pred = Classifier.load(tmp_path / "multi").predict(["Shelling killed residents."])[0]
     assert set(pred.scores) == set(task["labels"])
     assert all(0 <= p <= 1 for p in pred.scores.values())  # independent sigmoids
+
+
+def test_training_with_calibration_stores_a_temperature(tiny_base_dir, tmp_path):
+    from framelens.models.predictor import Classifier
+    from framelens.training.trainer import train
+
+    train(tiny_config(tiny_base_dir, tmp_path / "cal", epochs=2, calibrate=True))
+    meta = json.loads((tmp_path / "cal" / "framelens.json").read_text())
+    assert meta["temperature"] > 0
+    assert {"ece_before", "ece_after"} <= set(meta["extra"]["calibration"])
+    assert Classifier.load(tmp_path / "cal").metadata.temperature == meta["temperature"]

@@ -33,6 +33,8 @@ class TrainConfig:
     seed: int = 13
     early_stopping_patience: int = 2
     class_weights: bool = False
+    # Fit temperature scaling on dev after training (stored in framelens.json).
+    calibrate: bool = True
     device: str = "auto"  # auto | cpu | cuda
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16/fp16 on CUDA, fp32 on CPU)
     resume: bool = False

@@ -250,6 +250,12 @@ def train(config: TrainConfig) -> TrainResult:
 
     if not config.keep_checkpoints:
         shutil.rmtree(ckpt, ignore_errors=True)
+    if config.calibrate and not task.multi_label:
+        from framelens.training.calibrate import calibrate_model
+
+        cal = calibrate_model(config.out, dev_path)
+        log.info("temperature %.3f: dev ECE %.3f -> %.3f", cal.temperature, cal.ece_before,
+                 cal.ece_after)
     return TrainResult(Path(config.out), task, dev_metrics, seconds, epochs_run)
 
 

@@ -55,8 +55,9 @@ def train(
     patience: Annotated[int | None, Opt(help="Early-stopping patience in epochs.")] = None,
     device: Annotated[str | None, Opt(help="auto, cpu or cuda.")] = None,
     precision: Annotated[str | None, Opt(help="auto, fp32, bf16 or fp16 (CUDA only).")] = None,
-    calibrate: Annotated[bool, Opt("--calibrate", help="Fit temperature scaling on dev "
-                                   "after training.")] = False,
+    calibrate: Annotated[bool | None, Opt("--calibrate/--no-calibrate",
+                                          help="Fit temperature scaling on dev after training "
+                                          "(recipe default: on).")] = None,
     resume: Annotated[bool, Opt("--resume", help="Continue from the last checkpoint.")] = False,
     keep_checkpoints: Annotated[
         bool, Opt("--keep-checkpoints", help="Keep the checkpoint folder after success.")
@@ -84,18 +85,15 @@ def train(
         early_stopping_patience=patience,
         device=device,
         precision=precision,
-        resume=resume or None,
+        calibrate=calibrate, resume=resume or None,
         keep_checkpoints=keep_checkpoints or None,
     )
     result = run_training(cfg)
     console.print(f"[bold green]done[/bold green] {result.summary()}", highlight=False)
-    if calibrate:
-        from framelens.training.calibrate import calibrate_model
-
-        r = calibrate_model(result.out_dir, json.loads(
-            (result.out_dir / "training_config.json").read_text())["dev"])
-        console.print(f"calibrated: temperature {r.temperature:.3f}, dev ECE {r.ece_before:.3f} "
-                      f"-> {r.ece_after:.3f}")
+    cal = json.loads((result.out_dir / "framelens.json").read_text()).get("extra", {})
+    if "calibration" in cal:
+        c = cal["calibration"]
+        console.print(f"calibrated on dev: ECE {c['ece_before']:.3f} -> {c['ece_after']:.3f}")
 
 
 def _s(path: Path | None) -> str | None:
