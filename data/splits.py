@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from framelens.data.dedup import near_duplicate_pairs
-from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 
 def _union_find_groups(n: int, links: list[tuple[int, int]]) -> list[int]:
@@ -56,8 +56,18 @@ def assign_splits(
     return ["test" if f < n_test else "dev" if f < n_test + n_dev else "train" for f in fold_of]
 
 
-def leave_one_group_out(groups: Sequence[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-    """(held-out group, indices of the other groups, indices of the held-out group)."""
-    groups_arr = np.asarray(groups)
-    for train_idx, test_idx in LeaveOneGroupOut().split(groups_arr, groups=groups_arr):
-        yield str(groups_arr[test_idx[0]]), train_idx, test_idx
+def leave_one_group_out_fold(
+    rows: Sequence[dict[str, Any]], by: str, group: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train, dev, test) rows for holding out one value of `by` (e.g. one conflict).
+
+    Train and dev come from the other groups' own train/dev splits, so the
+    held-out group never influences training or early stopping; test is every
+    row of the held-out group, whatever its split.
+    """
+    train = [r for r in rows if r[by] != group and r.get("split", "train") == "train"]
+    dev = [r for r in rows if r[by] != group and r.get("split") == "dev"]
+    test = [r for r in rows if r[by] == group]
+    if not dev:  # data without a split column: every 8th training row becomes dev
+        dev, train = train[::8], [r for i, r in enumerate(train) if i % 8]
+    return train, dev, test

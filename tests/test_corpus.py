@@ -99,3 +99,13 @@ def test_datacard_counts_match_the_data(rows):
     assert block.group(1) == stats_markdown(corpus_frame(rows))
     assert "written by the framelens project" in card
     assert CODEBOOK_PATH.is_file()
+
+
+def test_leave_one_conflict_out_folds(rows):
+    from framelens.data.splits import leave_one_group_out_fold
+
+    train, dev, test = leave_one_group_out_fold(rows, "conflict", "chechnya")
+    assert {r["conflict"] for r in test} == {"chechnya"}
+    assert len(test) == sum(r["conflict"] == "chechnya" for r in rows)
+    assert all(r["conflict"] != "chechnya" for r in train + dev)
+    assert {r["split"] for r in train} == {"train"} and {r["split"] for r in dev} == {"dev"}

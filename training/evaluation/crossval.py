@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from framelens.data.splits import leave_one_group_out_fold
 from framelens.data.tasks import Task
 from framelens.training.config import TrainConfig
 from framelens.training.evaluation.baselines import fit_tfidf_lr
@@ -42,15 +43,6 @@ def _write_jsonl(rows: Sequence[dict[str, Any]], path: Path) -> Path:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
     return path
-
-
-def _fold_rows(rows, by: str, group: str):
-    train = [r for r in rows if r[by] != group and r.get("split", "train") == "train"]
-    dev = [r for r in rows if r[by] != group and r.get("split") == "dev"]
-    test = [r for r in rows if r[by] == group]
-    if not dev:  # data without a split column: hold out every 8th training row for dev
-        dev, train = train[::8], [r for i, r in enumerate(train) if i % 8]
-    return train, dev, test
 
 
 def _score(gold: Sequence[int], pred: Sequence[int], task: Task) -> dict[str, Any]:
@@ -104,7 +96,7 @@ def crossval(
     folds_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {m: {} for m in methods}
     for group in chosen:
-        train, dev, test = _fold_rows(rows, by, group)
+        train, dev, test = leave_one_group_out_fold(rows, by, group)
         for method in methods:
             cache = folds_dir / f"{method}-{group}.json"
             if cache.is_file():
