@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from framelens.models.loading import _quiet_transformers
+from framelens.models.loading import quiet_transformers
 from framelens.models.registry import resolve_base_model
 from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
@@ -17,7 +17,7 @@ class Encoder:
 
     def __init__(self, base_model: str = "minilm", max_length: int = 128):
         resolved = resolve_base_model(base_model)
-        with _quiet_transformers():
+        with quiet_transformers():
             self.tokenizer = AutoTokenizer.from_pretrained(resolved.path)
             self.model = AutoModel.from_pretrained(resolved.path).eval()
         self.max_length = max_length

@@ -18,7 +18,7 @@ from transformers.utils import logging as hf_logging
 
 
 @contextlib.contextmanager
-def _quiet_transformers():
+def quiet_transformers():
     """Hide the expected 'newly initialized classifier' notice: a fresh head is the point."""
     previous = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
@@ -34,7 +34,7 @@ def load_base_for_task(
     """A base encoder with a new classification head sized and named for `task`."""
     resolved = resolve_base_model(base_model)
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(resolved.path)
             model = AutoModelForSequenceClassification.from_pretrained(
                 resolved.path,
@@ -66,7 +66,7 @@ def load_trained(
             f"{path} is not a trained model directory (no config.json); "
             "train one with `framelens train` or pass the directory it wrote"
         )
-    with _quiet_transformers():
+    with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         model = AutoModelForSequenceClassification.from_pretrained(str(path))
     model.eval()

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from framelens.data.corpus import split_path
 from framelens.data.labelled import load_labelled
 from framelens.data.outputs import atomic_directory
@@ -171,9 +170,3 @@ def headline(report: dict[str, Any]) -> str:
     return (f"{report['task']} on {Path(report['data']).name} (n={report['n']}): macro-F1 "
             f"{f1['value']:.3f} [{f1['ci'][0]:.3f}, {f1['ci'][1]:.3f}], accuracy "
             f"{acc['value']:.3f} [{acc['ci'][0]:.3f}, {acc['ci'][1]:.3f}], ECE {m['ece']:.3f}")
-
-
-def np_default(obj: Any) -> Any:  # for json.dumps of numpy scalars
-    if isinstance(obj, np.generic):
-        return obj.item()
-    raise TypeError(type(obj))
