@@ -71,3 +71,33 @@ def test_compare_leaderboard(tmp_path):
     assert "0.900 [0.870, 0.930]" in md and md.count("\n") == 4
     with pytest.raises(FileNotFoundError, match="not an evaluation report"):
         load_reports([tmp_path])
+
+
+def test_data_audit_command(tiny_base_dir, mini_corpus, tmp_path):
+    import csv
+
+    from typer.testing import CliRunner
+
+    from framelens.cli.main import app
+
+    out = tmp_path / "issues.csv"
+    result = CliRunner().invoke(app, ["data", "audit", str(mini_corpus), "--task", "frame",
+                                      "--base-model", str(tiny_base_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "rows flagged for review" in result.output
+    rows = list(csv.DictReader(out.open()))
+    ids = {json.loads(line)["id"] for line in mini_corpus.read_text().splitlines()}
+    assert all(r["id"] in ids and r["given"] != r["suggested"] for r in rows)
+
+
+def test_bench_script_runs(tmp_path, trained_frame):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "run.py"
+    proc = subprocess.run([sys.executable, str(script), "--sentences", "40", "--rounds", "1",
+                           "--model", str(trained_frame)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "speed-up (framelens / pipeline):" in proc.stdout
