@@ -50,7 +50,7 @@ class Table:
         return self.row_numbers[index]
 
 
-def _check_utf8(path: Path) -> None:
+def check_utf8(path: Path) -> None:
     """Fail with the line number of the first undecodable byte."""
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -109,7 +109,7 @@ def read_table(path: str | Path) -> Table:
         raise DataError.single(path, None, "(file)", "no such file")
     builder, kwargs = _format_of(path)
     if builder != "parquet":
-        _check_utf8(path)
+        check_utf8(path)
     jsonl_rows = _scan_jsonl(path) if builder == "json" else None
 
     # datasets logs cache chatter at WARNING on every load; users don't need it.

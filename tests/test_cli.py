@@ -112,3 +112,11 @@ def test_failed_write_leaves_no_partial_file(trained_frame, tmp_path):
 def test_models_lists_minilm():
     result = runner.invoke(app, ["models"])
     assert result.exit_code == 0 and "minilm" in result.output
+
+
+def test_classify_undecodable_input_names_the_line(trained_frame, tmp_path):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes(b"First line is fine.\nCaf\xe9 owners fled.\n")
+    result = runner.invoke(app, ["classify", str(bad), "--model", str(trained_frame)])
+    assert result.exit_code != 0
+    assert f"{bad}:2: (encoding): invalid UTF-8 byte 0xe9" in str(result.exception)

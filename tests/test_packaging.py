@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,10 +16,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # Build from a clean copy: a stale build/ folder in the checkout could smuggle deleted
+    # modules into the wheel, and the build must not litter the checkout either.
+    src = tmp_path_factory.mktemp("src") / "framelens"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "outputs", "runs", "*.egg-info", "__pycache__",
+        ".pytest_cache", ".ruff_cache"))
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
+         "-w", str(out), str(src)],
         check=True, capture_output=True, timeout=300,
     )
     return next(out.glob("framelens-*.whl"))

@@ -47,12 +47,9 @@ def classify(
 
 
 def _read_text(path: Path) -> str:
+    from framelens.data.readers import check_utf8
+
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ValueError(
-            f"{path}:{line}: (encoding): invalid UTF-8; re-save the file as UTF-8"
-        ) from None
+    check_utf8(path)  # names the line of the first undecodable byte
+    return path.read_text(encoding="utf-8")
