@@ -120,3 +120,19 @@ def test_classify_undecodable_input_names_the_line(trained_frame, tmp_path):
     result = runner.invoke(app, ["classify", str(bad), "--model", str(trained_frame)])
     assert result.exit_code != 0
     assert f"{bad}:2: (encoding): invalid UTF-8 byte 0xe9" in str(result.exception)
+
+
+def test_train_command_with_recipe_and_overrides(tiny_base_dir, mini_corpus, tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text("epochs = 5\nbatch_size = 8\nlearning_rate = 3e-3\nmax_length = 32\n")
+    out = tmp_path / "cli-model"
+    result = runner.invoke(app, [
+        "train", "--task", "stance", "--train", str(mini_corpus), "--dev", str(mini_corpus),
+        "--out", str(out), "--config", str(recipe), "--base-model", str(tiny_base_dir),
+        "--epochs", "1", "--calibrate",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "done stance: dev macro-F1" in " ".join(result.output.split())
+    assert "calibrated on dev: ECE" in result.output
+    cfg = json.loads((out / "training_config.json").read_text())
+    assert cfg["epochs"] == 1 and cfg["batch_size"] == 8 and cfg["learning_rate"] == 3e-3
