@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from framelens.models.metadata import ModelMetadata
-from framelens.models.predictor import Classifier, probabilities
-from framelens.training.evaluation.calibration import expected_calibration_error, fit_temperature
+from framelens.models.predictor import Classifier
+from framelens.training.evaluation.calibration import temperature_scaling
 from framelens.training.evaluation.scoring import score_file
 
 
@@ -24,6 +24,13 @@ class CalibrationResult:
     n: int
 
 
+def record_calibration(meta: ModelMetadata, temperature: float, ece_before: float,
+                       ece_after: float, dev_path: str | Path) -> None:
+    meta.temperature = temperature
+    meta.extra["calibration"] = {"dev": str(dev_path), "ece_before": ece_before,
+                                 "ece_after": ece_after}
+
+
 def calibrate_model(model_dir: str | Path, dev_path: str | Path) -> CalibrationResult:
     clf = Classifier.load(model_dir)
     if not isinstance(clf, Classifier):
@@ -31,11 +38,8 @@ def calibrate_model(model_dir: str | Path, dev_path: str | Path) -> CalibrationR
     if clf.task.multi_label:
         raise ValueError("temperature scaling is implemented for single-label tasks only")
     scored = score_file(clf, dev_path)
-    temperature = fit_temperature(scored.logits, scored.gold)
-    before = expected_calibration_error(probabilities(scored.logits, 1.0), scored.gold)
-    after = expected_calibration_error(probabilities(scored.logits, temperature), scored.gold)
+    temperature, before, after = temperature_scaling(scored.logits, scored.gold)
     meta = ModelMetadata.load(model_dir) or clf.metadata
-    meta.temperature = temperature
-    meta.extra["calibration"] = {"dev": str(dev_path), "ece_before": before, "ece_after": after}
+    record_calibration(meta, temperature, before, after, dev_path)
     meta.save(model_dir)
     return CalibrationResult(temperature, before, after, len(scored.texts))

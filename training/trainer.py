@@ -25,7 +25,9 @@ from framelens.data.tasks import Task
 from framelens.models.card import CardInfo, render_model_card
 from framelens.models.loading import load_base_for_task
 from framelens.models.metadata import ModelMetadata
+from framelens.training.calibrate import record_calibration
 from framelens.training.config import TrainConfig
+from framelens.training.evaluation.calibration import temperature_scaling
 from framelens.training.metrics import classification_metrics
 from transformers import (
     DataCollatorWithPadding,
@@ -196,15 +198,23 @@ def train(config: TrainConfig) -> TrainResult:
     epochs_run = float(trainer.state.epoch or 0)
     seconds = time.time() - started
 
+    meta = ModelMetadata(
+        task=task,
+        base_model=resolved.card_id,
+        max_length=config.max_length,
+        framelens_version=_version(),
+    )
+    if config.calibrate and not task.multi_label:
+        # The best model's dev logits are already in hand: fit the temperature on them
+        # instead of reloading the saved model and predicting dev again.
+        t, before, after = temperature_scaling(dev_pred.predictions, dev_pred.label_ids)
+        record_calibration(meta, t, before, after, dev_path)
+        log.info("temperature %.3f: dev ECE %.3f -> %.3f", t, before, after)
+
     with atomic_directory(config.out) as tmp:
         trainer.model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        ModelMetadata(
-            task=task,
-            base_model=resolved.card_id,
-            max_length=config.max_length,
-            framelens_version=_version(),
-        ).save(tmp)
+        meta.save(tmp)
         metrics = {
             "task": task.name,
             "dev": dev_metrics,
@@ -250,12 +260,6 @@ def train(config: TrainConfig) -> TrainResult:
 
     if not config.keep_checkpoints:
         shutil.rmtree(ckpt, ignore_errors=True)
-    if config.calibrate and not task.multi_label:
-        from framelens.training.calibrate import calibrate_model
-
-        cal = calibrate_model(config.out, dev_path)
-        log.info("temperature %.3f: dev ECE %.3f -> %.3f", cal.temperature, cal.ece_before,
-                 cal.ece_after)
     return TrainResult(Path(config.out), task, dev_metrics, seconds, epochs_run)
 
 

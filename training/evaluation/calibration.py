@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from framelens.models.predictor import probabilities
 from scipy.optimize import minimize_scalar
 
 N_BINS = 10
@@ -50,10 +51,8 @@ def expected_calibration_error(probs: np.ndarray, gold: np.ndarray, n_bins: int 
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    """Temperature-scaled softmax: the same function predict applies."""
+    return probabilities(logits, temperature)
 
 
 def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
@@ -63,6 +62,14 @@ def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
 
     result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
     return float(np.exp(result.x))
+
+
+def temperature_scaling(logits: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
+    """(temperature, ECE before, ECE after) fitted on held-out logits and gold ids."""
+    temperature = fit_temperature(logits, gold)
+    before = expected_calibration_error(softmax(logits), gold)
+    after = expected_calibration_error(softmax(logits, temperature), gold)
+    return temperature, before, after
 
 
 def calibration_summary(probs: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
