@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from framelens.data.errors import ConfigError, DataError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 CORPUS_DIR = PACKAGE_DIR / "corpus"
 SAMPLES_DIR = PACKAGE_DIR / "samples"
@@ -17,7 +19,7 @@ SPLITS = ("train", "dev", "test")
 def split_path(split: str) -> Path:
     """Path of one split of the bundled corpus (train, dev or test)."""
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        raise ConfigError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     return CORPUS_DIR / f"{split}.jsonl"
 
 
@@ -40,7 +42,8 @@ def sample_article(name: str) -> Path:
     path = SAMPLES_DIR / f"{name}.txt"
     if not path.is_file():
         known = ", ".join(p.stem for p in sample_articles()) or "(none)"
-        raise FileNotFoundError(f"no bundled sample article {name!r}; available: {known}")
+        raise DataError.single(name, None, "(article)",
+                               f"no such file or bundled sample article; samples: {known}")
     return path
 
 CODEBOOK_PATH = PACKAGE_DIR / "CODEBOOK.md"

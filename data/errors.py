@@ -28,7 +28,28 @@ class DataIssue:
         return f"{where}: {self.field}: {self.problem}"
 
 
-class DataError(ValueError):
+class FramelensError(Exception):
+    """A problem the user can act on: the CLI prints the message on one line and exits
+    non-zero without a traceback. Anything else that escapes is a bug and keeps its trace."""
+
+
+class ConfigError(FramelensError, ValueError):
+    """A recipe or option is invalid (type, range, choice or unknown key)."""
+
+
+class ModelError(FramelensError):
+    """A model directory or base model cannot be used; the message says what to do."""
+
+
+class EnvironmentProblem(FramelensError):
+    """The machine cannot do what was asked (no GPU, no space, an optional extra missing)."""
+
+
+class OutputError(FramelensError):
+    """An output path cannot be written, or would replace something that is not ours."""
+
+
+class DataError(FramelensError, ValueError):
     """Raised for bad user data; the message lists `file:row: field: problem` lines."""
 
     def __init__(self, issues: list[DataIssue] | DataIssue):

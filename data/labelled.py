@@ -9,19 +9,6 @@ from framelens.data.errors import DataError, DataIssue
 from framelens.data.readers import Table, read_table
 from framelens.data.tasks import Task
 
-# Separators accepted between labels of a multi-label cell given as a string.
-_MULTI_SEPARATORS = (";", "|", ",")
-
-
-def _split_multi(value: object) -> list[str]:
-    if isinstance(value, list):
-        return [str(v).strip() for v in value]
-    text = str(value)
-    for sep in _MULTI_SEPARATORS:
-        if sep in text:
-            return [part.strip() for part in text.split(sep) if part.strip()]
-    return [text.strip()] if text.strip() else []
-
 
 def check_columns(table: Table, columns: list[str]) -> None:
     missing = [c for c in columns if c not in table.dataset.column_names]
@@ -51,7 +38,7 @@ def validate_rows(table: Table, task: Task, require_labels: bool = True) -> list
             issues.append(DataIssue(path, row, task.text_column, "empty text"))
         if not require_labels:
             continue
-        names = _split_multi(label) if task.multi_label else [str(label).strip()]
+        names = [str(label).strip()]
         if label is None or not any(names):
             issues.append(DataIssue(path, row, task.label_column, "missing label"))
             continue
@@ -70,24 +57,15 @@ def validate_rows(table: Table, task: Task, require_labels: bool = True) -> list
 
 
 def _encode_labels(ds: datasets.Dataset, task: Task) -> datasets.Dataset:
-    """Add the integer (or multi-hot) `labels` column the model trains on."""
+    """Add the integer `labels` column the model trains on."""
     label2id = task.label2id
-    if task.multi_label:
-
-        def encode(value: object) -> list[float]:
-            hot = [0.0] * len(task.labels)
-            for name in _split_multi(value):
-                hot[label2id[name]] = 1.0
-            return hot
-    else:
-
-        def encode(value: object) -> int:  # type: ignore[misc]
-            return label2id[str(value).strip()]
-
-    encoded = [encode(v) for v in ds[task.label_column]]
+    encoded = [label2id[str(v).strip()] for v in ds[task.label_column]]
     if "labels" in ds.column_names:
         ds = ds.remove_columns("labels")
-    return ds.add_column("labels", encoded)
+    ds = ds.add_column("labels", encoded)
+    # The label names travel with the data (ds.features["labels"].names), in the task's
+    # declared order, so an id means the same class in the dataset and in the model.
+    return ds.cast_column("labels", datasets.ClassLabel(names=list(task.labels)))
 
 
 def load_labelled(

@@ -6,8 +6,37 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from framelens.data.errors import OutputError
+
+
+def guard_output_dir(
+    target: str | Path, overwrite: bool, is_ours: Callable[[Path], bool], kind: str
+) -> None:
+    """Refuse an output directory that would destroy something the user has.
+
+    A missing path or an empty directory is fine. A directory framelens wrote (`is_ours`)
+    may be replaced only with `overwrite`. A file, or a directory with other content, is
+    never replaced: we cannot know what it holds.
+    """
+    target = Path(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    if not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a directory; choose another output path")
+    if not any(target.iterdir()):
+        return
+    if not is_ours(target):
+        raise OutputError(
+            f"{target}: exists and is not a framelens {kind}; refusing to replace it "
+            "(choose another output path)"
+        )
+    if not overwrite:
+        raise OutputError(
+            f"{target}: a framelens {kind} is already there; pass --overwrite to replace it"
+        )
 
 
 @contextlib.contextmanager

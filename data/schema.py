@@ -18,6 +18,11 @@ REGISTERS = (
     "live_blog",
     "social_media",
     "diplomatic_speech",
+    # Corpus v2: the shapes of real reporting the first corpus lacked.
+    "monitoring_report",
+    "headline",
+    "photo_caption",
+    "local_news",
 )
 SOURCE_TYPES = (
     "journalist",
@@ -31,6 +36,7 @@ SOURCE_TYPES = (
     "armed_group",
     "diplomat",
     "medic_rescuer",
+    "monitor",
 )
 TAGS = (
     "neutral_mention",
@@ -39,6 +45,11 @@ TAGS = (
     "keyword_free",
     "hedge_scare_quote",
     "negation",
+    # Corpus v2 hard cases (codebook C11-C14).
+    "keyword_present_neutral",
+    "labelled_perpetrator_harm",
+    "background_toll",
+    "attribution_stance",
 )
 # Strings whose absence makes a framed sentence "keyword-free".
 FRAME_KEYWORDS = ("terror", "civilian", "humanitarian", "extremis", "jihad")

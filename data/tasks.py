@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from framelens.data.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Task:
@@ -19,16 +21,15 @@ class Task:
     labels: tuple[str, ...]
     text_column: str = "text"
     label_column: str = ""
-    multi_label: bool = False
     # Short natural-language descriptions of each label, used by the model
     # card and by the zero-shot baseline.
     descriptions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.labels:
-            raise ValueError(f"task {self.name!r} declares no labels")
+            raise ConfigError(f"task {self.name!r} declares no labels")
         if len(set(self.labels)) != len(self.labels):
-            raise ValueError(f"task {self.name!r} has duplicate labels: {self.labels}")
+            raise ConfigError(f"task {self.name!r} has duplicate labels: {self.labels}")
         if not self.label_column:
             object.__setattr__(self, "label_column", self.name)
 
@@ -42,7 +43,7 @@ class Task:
 
     @property
     def problem_type(self) -> str:
-        return "multi_label_classification" if self.multi_label else "single_label_classification"
+        return "single_label_classification"
 
     def with_columns(self, text_column: str | None = None, label_column: str | None = None) -> Task:
         """The same task reading its text/labels from other columns."""
@@ -58,23 +59,28 @@ class Task:
             "labels": list(self.labels),
             "text_column": self.text_column,
             "label_column": self.label_column,
-            "multi_label": self.multi_label,
             "descriptions": dict(self.descriptions),
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Task:
+        if d.get("multi_label"):
+            # Refused rather than half-supported: evaluation, calibration and the output
+            # schema all assume one label per sentence.
+            raise ConfigError(
+                f"task {d.get('name', '?')!r}: multi-label tasks are not supported; declare "
+                "one single-label task per label set (e.g. one task per frame)"
+            )
         try:
             return cls(
                 name=str(d["name"]),
                 labels=tuple(str(x) for x in d["labels"]),
                 text_column=str(d.get("text_column", "text")),
                 label_column=str(d.get("label_column", "")),
-                multi_label=bool(d.get("multi_label", False)),
                 descriptions=dict(d.get("descriptions", {})),
             )
         except KeyError as exc:
-            raise ValueError(f"task definition is missing {exc.args[0]!r}") from None
+            raise ConfigError(f"task definition is missing {exc.args[0]!r}") from None
 
 
 FRAME = Task(
@@ -111,7 +117,7 @@ def get_task(name: str) -> Task:
         return BUILTIN_TASKS[name]
     except KeyError:
         known = ", ".join(sorted(BUILTIN_TASKS))
-        raise ValueError(
+        raise ConfigError(
             f"unknown task {name!r}; built-in tasks are {known} "
             "(declare your own in a config file under [task])"
         ) from None

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from framelens.data.errors import OutputError
 from framelens.data.outputs import atomic_file
 
 OUTPUT_SUFFIXES = (".jsonl", ".csv")
@@ -17,7 +18,7 @@ def write_rows(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
-        raise ValueError(
+        raise OutputError(
             f"{path}: unsupported output type {suffix or '(none)'}; use .jsonl or .csv"
         )
     with atomic_file(path) as fh:

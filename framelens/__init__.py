@@ -1,8 +1,8 @@
 """framelens: label conflict-news sentences by frame and stance.
 
 from framelens import Classifier
-clf = Classifier.load("runs/frame")
-clf.predict(["Aid convoys have not reached the besieged district."])
+clf = Classifier.load("runs/bundle")
+clf.predict("Aid convoys have not reached the besieged district.")["frame"].label
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0+unknown"
 
 if TYPE_CHECKING:
-    from framelens.models.predictor import BundleClassifier, Classifier, Prediction
+    from framelens.serving import Analysis, Classifier, Result
 
-__all__ = ["BundleClassifier", "Classifier", "Prediction", "__version__"]
+__all__ = ["Analysis", "Classifier", "Result", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: `import framelens` (and the CLI's --help) stays fast; torch loads
-    # only when a model is actually used.
-    if name in {"Classifier", "BundleClassifier", "Prediction"}:
-        from framelens.models import predictor
+    # Lazy: `import framelens` (and the CLI's --help) stays fast; torch loads only when a
+    # model is actually used.
+    if name in {"Classifier", "Result", "Analysis"}:
+        from framelens import serving
 
-        return getattr(predictor, name)
+        return getattr(serving, name)
     raise AttributeError(f"module 'framelens' has no attribute {name!r}")

@@ -8,6 +8,7 @@ second run reuses it and a changed corpus retrains.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,9 @@ from typing import Any
 from framelens.data.corpus import corpus_files, sample_article
 from framelens.data.outputs import atomic_directory
 from framelens.data.writers import write_rows
-from framelens.models.documents import predict_rows, sentences_of
-from framelens.models.metadata import write_bundle
-from framelens.models.predictor import BundleClassifier
-from framelens.training.config import DEFAULT_RECIPE, load_config
+from framelens.models.model_dir import is_bundle, write_bundle
+from framelens.serving import Classifier
+from framelens.training.config import TrainConfig, load_config
 from framelens.training.trainer import TrainResult, train
 
 DEMO_TASKS = ("frame", "stance")
@@ -31,10 +31,11 @@ def cache_root() -> Path:
 
 
 def default_bundle_dir() -> Path:
-    """Cache key: the corpus files and the recipe; change either and the demo retrains."""
+    """Cache key: the corpus files and the default recipe; change either and the demo retrains."""
     digest = hashlib.sha256()
-    for path in [*corpus_files(), DEFAULT_RECIPE]:
+    for path in corpus_files():
         digest.update(path.read_bytes())
+    digest.update(json.dumps(TrainConfig().to_dict(), sort_keys=True).encode())
     return cache_root() / "models" / f"default-{digest.hexdigest()[:12]}"
 
 
@@ -52,16 +53,16 @@ def ensure_default_bundle(
 ) -> tuple[Path, list[TrainResult]]:
     """Train frame and stance models on the bundled corpus unless already cached."""
     bundle_dir = bundle_dir or default_bundle_dir()
-    if (bundle_dir / "framelens_bundle.json").is_file():
+    if is_bundle(bundle_dir):
         return bundle_dir, []
-    results = []
+    results = [train(load_config(task=task, progress=progress)) for task in DEMO_TASKS]
+    # The cache folder is ours alone: a half-written one (killed run) is replaced whole.
     with atomic_directory(bundle_dir) as tmp:
-        for task in DEMO_TASKS:
-            cfg = load_config(task=task, out=str(tmp / task), progress=progress)
-            results.append(train(cfg))
+        for result in results:
+            result.save(tmp / result.task.name)
         write_bundle(tmp, {task: task for task in DEMO_TASKS})
-    for result in results:  # they were trained inside the temporary directory
-        result.out_dir = bundle_dir / result.task.name
+    for result in results:
+        result.saved_to = bundle_dir / result.task.name
     return bundle_dir, results
 
 
@@ -93,8 +94,8 @@ def run_demo(
 ) -> DemoResult:
     bundle, trained = ensure_default_bundle(bundle_dir, progress=progress)
     article_path = Path(article) if Path(article).is_file() else sample_article(str(article))
-    model = BundleClassifier.load(bundle)
-    rows = predict_rows(model, sentences_of(article_path.read_text(encoding="utf-8")))
+    model = Classifier.load(bundle)
+    rows = model.analyze(article_path.read_text(encoding="utf-8"), doc_id=article_path.name).rows()
     out_dir = Path(out_dir)
     outputs = [write_rows(rows, out_dir / f"{article_path.stem}.{ext}") for ext in ("jsonl", "csv")]
     return DemoResult(bundle, trained, rows, outputs, _gold_agreement(article_path, rows))

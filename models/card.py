@@ -1,7 +1,16 @@
-"""Model cards: README.md with Hugging Face front matter for a trained model."""
+"""Model cards: README.md with Hugging Face front matter for a trained model.
+
+The front matter is built by `huggingface_hub` (`ModelCardData` + `EvalResult`), not
+by string formatting: the library quotes values as YAML needs (a base model named
+`org/model: v2` used to break the card) and writes only fields the Hub knows, with the
+dev scores as a `model-index` the Hub renders as an evaluation widget. Label names are
+not front-matter metadata: they live in config.json's `id2label` and in the card's
+body, where a reader sees them with their descriptions.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +19,8 @@ from framelens.data.tasks import Task
 
 @dataclass
 class CardInfo:
+    """Everything the card says about one trained model."""
+
     task: Task
     base_model: str
     train_file: str
@@ -21,44 +32,63 @@ class CardInfo:
     train_seconds: float = 0.0
 
 
-def _front_matter(info: CardInfo) -> str:
-    acc = info.dev_metrics.get("accuracy", 0.0)
-    f1 = info.dev_metrics.get("macro_f1", 0.0)
-    labels = "\n".join(f"  - {label}" for label in info.task.labels)
-    return f"""---
-library_name: transformers
-pipeline_tag: text-classification
-language:
-  - en
-license: apache-2.0
-base_model: {info.base_model}
-tags:
-  - framelens
-  - framing
-  - {info.task.name}
-metrics:
-  - accuracy
-  - f1
-labels:
-{labels}
-model-index:
-  - name: framelens-{info.task.name}
-    results:
-      - task:
-          type: text-classification
-          name: {info.task.name} classification
-        dataset:
-          name: {info.dev_file}
-          type: framelens-corpus
-          split: dev
-        metrics:
-          - type: accuracy
-            value: {acc:.4f}
-          - type: f1
-            name: macro F1
-            value: {f1:.4f}
----
-"""
+# (key in dev_metrics, model-index metric type, display name, metric args)
+_INDEX_METRICS: tuple[tuple[str, str, str | None, dict[str, Any] | None], ...] = (
+    ("accuracy", "accuracy", None, None),
+    ("macro_f1", "f1", "macro F1", {"average": "macro"}),
+)
+
+
+def _eval_results(info: CardInfo) -> list[Any]:
+    """The dev scores as model-index entries (only the scores that were computed)."""
+    from huggingface_hub import EvalResult
+
+    results = []
+    for key, metric_type, name, args in _INDEX_METRICS:
+        value = info.dev_metrics.get(key)
+        if value is None:
+            continue
+        results.append(
+            EvalResult(
+                task_type="text-classification",
+                task_name=f"{info.task.name} classification",
+                dataset_type="framelens-corpus",
+                dataset_name=info.dev_file,
+                dataset_split="dev",
+                metric_type=metric_type,
+                metric_name=name,
+                metric_args=args,
+                # float(): numpy scalars would be dumped as Python-object YAML tags.
+                metric_value=round(float(value), 4),
+            )
+        )
+    return results
+
+
+def _card_data(info: CardInfo) -> Any:
+    from huggingface_hub import ModelCardData
+
+    # The Hub accepts only owner/name ids here; a local directory's name stays in the body.
+    hub_id = re.fullmatch(r"[\w.-]+/[\w.-]+", info.base_model or "")
+    return ModelCardData(
+        model_name=f"framelens-{info.task.name}",
+        base_model=info.base_model if hub_id else None,
+        library_name="transformers",
+        pipeline_tag="text-classification",
+        language=["en"],
+        license="apache-2.0",
+        tags=["framelens", "framing", info.task.name],
+        metrics=["accuracy", "f1"],
+        eval_results=_eval_results(info) or None,
+    )
+
+
+def _label_lines(task: Task) -> str:
+    lines = []
+    for i, label in enumerate(task.labels):
+        description = task.descriptions.get(label, "")
+        lines.append(f"- `{label}` (id {i})" + (f": {description}" if description else ""))
+    return "\n".join(lines)
 
 
 def _metrics_table(metrics: dict[str, Any], task: Task) -> str:
@@ -73,21 +103,20 @@ def _metrics_table(metrics: dict[str, Any], task: Task) -> str:
     return "\n".join(rows)
 
 
-def render_model_card(info: CardInfo) -> str:
+def _body(info: CardInfo) -> str:
     task = info.task
-    label_lines = "\n".join(
-        f"- `{label}`: {task.descriptions.get(label, '')}".rstrip(": ") for label in task.labels
-    )
     hp = "\n".join(f"- {k}: {v}" for k, v in sorted(info.hyperparameters.items()))
     m = info.dev_metrics
-    return f"""{_front_matter(info)}
+    return f"""
 # framelens {task.name} classifier
 
 Fine-tuned from `{info.base_model}` by framelens to label
 sentences of conflict news for the task **{task.name}**.
 
 ## Labels
-{label_lines}
+{_label_lines(task)}
+
+The same names and ids are in `config.json` (`id2label`, `label2id`).
 
 ## Training data
 - train: `{info.train_file}` ({info.n_train} sentences)
@@ -126,3 +155,11 @@ clf = pipeline("text-classification", model="PATH/TO/THIS/DIR")
 clf("Relief convoys have not reached the besieged district for six weeks.")
 ```
 """
+
+
+def render_model_card(info: CardInfo) -> str:
+    """The text of README.md: Hub front matter, then the card's body."""
+    from huggingface_hub import ModelCard
+
+    card = ModelCard(f"---\n{_card_data(info).to_yaml()}\n---\n{_body(info)}")
+    return str(card)

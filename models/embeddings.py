@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from framelens.models.loading import quiet_transformers
-from framelens.models.registry import resolve_base_model
+from framelens.models.metadata import DEFAULT_MAX_LENGTH
+from framelens.models.registry import DEFAULT_BASE_MODEL, resolve_base_model
 from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 
@@ -15,7 +16,7 @@ from transformers import AutoModel, AutoTokenizer
 class Encoder:
     """Mean-pooled, L2-normalised embeddings (how all-MiniLM-L6-v2 was trained to be used)."""
 
-    def __init__(self, base_model: str = "minilm", max_length: int = 128):
+    def __init__(self, base_model: str = DEFAULT_BASE_MODEL, max_length: int = DEFAULT_MAX_LENGTH):
         resolved = resolve_base_model(base_model)
         with quiet_transformers():
             self.tokenizer = AutoTokenizer.from_pretrained(resolved.path)

@@ -1,57 +1,50 @@
 """framelens.json: what framelens stores next to a Hugging Face model directory.
 
-config.json already carries id2label/label2id/problem_type; this file adds the
-full task definition, the calibration temperature and provenance, so a model
-directory is self-describing.
+config.json already carries id2label/label2id/problem_type; this adds the full task
+definition, the calibration temperature and provenance, so a model directory is
+self-describing. Reading and writing the file is `framelens.models.model_dir`'s job.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from framelens.data.tasks import Task
 
-METADATA_FILE = "framelens.json"
-BUNDLE_FILE = "framelens_bundle.json"
+# One truncation length for training, prediction and the saved tokenizer, so a sentence is
+# cut at the same token by `pipeline`, `Classifier` and the trainer. 128 word pieces hold
+# the longest sentences of real news (about 60 words) with room to spare.
+DEFAULT_MAX_LENGTH = 128
 
 
 @dataclass
 class ModelMetadata:
     task: Task
     base_model: str = ""
-    max_length: int = 128
+    max_length: int = DEFAULT_MAX_LENGTH
     # Softmax temperature fitted on dev data (1.0 = uncalibrated).
     temperature: float = 1.0
     framelens_version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def save(self, model_dir: str | Path) -> None:
-        data = asdict(self)
-        data["task"] = self.task.to_dict()
-        Path(model_dir, METADATA_FILE).write_text(json.dumps(data, indent=2) + "\n")
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task.to_dict(),
+            "base_model": self.base_model,
+            "max_length": self.max_length,
+            "temperature": self.temperature,
+            "framelens_version": self.framelens_version,
+            "extra": dict(self.extra),
+        }
 
     @classmethod
-    def load(cls, model_dir: str | Path) -> ModelMetadata | None:
-        path = Path(model_dir, METADATA_FILE)
-        if not path.is_file():
-            return None
-        data = json.loads(path.read_text())
-        data["task"] = Task.from_dict(data["task"])
-        return cls(**data)
-
-
-def is_bundle(path: str | Path) -> bool:
-    return Path(path, BUNDLE_FILE).is_file()
-
-
-def bundle_tasks(path: str | Path) -> dict[str, str]:
-    """task name -> sub-directory (relative) of a multi-task bundle."""
-    data = json.loads(Path(path, BUNDLE_FILE).read_text())
-    return dict(data["tasks"])
-
-
-def write_bundle(path: str | Path, tasks: dict[str, str]) -> None:
-    Path(path, BUNDLE_FILE).write_text(json.dumps({"tasks": tasks}, indent=2) + "\n")
+    def from_dict(cls, data: dict[str, Any]) -> ModelMetadata:
+        return cls(
+            task=Task.from_dict(data["task"]),
+            base_model=str(data.get("base_model", "")),
+            max_length=int(data.get("max_length", DEFAULT_MAX_LENGTH)),
+            temperature=float(data.get("temperature", 1.0)),
+            framelens_version=str(data.get("framelens_version", "")),
+            extra=dict(data.get("extra", {})),
+        )

@@ -1,43 +1,82 @@
-"""The prediction backend shared by the Python API, the CLI, batch jobs and the server."""
+"""The prediction backend: tokenise, forward, logits, probabilities.
+
+Training's evaluation, the batch engine, the Python API and the HTTP server all score
+text through `Predictor`, so a sentence gets the same probabilities whichever way it
+comes in. `Predictor` answers the same calls whether it holds one task (a model
+directory) or several (a bundle): callers never check what was loaded.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from framelens.data.errors import ConfigError, EnvironmentProblem, ModelError
 from framelens.data.tasks import Task
-from framelens.models.loading import load_trained
-from framelens.models.metadata import ModelMetadata, bundle_tasks, is_bundle
+from framelens.models import model_dir
+from framelens.models.metadata import ModelMetadata
 from tqdm.auto import tqdm
 
-
-@dataclass(frozen=True)
-class Prediction:
-    """One sentence's result for one task."""
-
-    text: str
-    task: str
-    label: str  # multi-label tasks: the chosen labels joined by ';' ('' if none)
-    scores: dict[str, float]
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "task": self.task, "label": self.label, "scores": self.scores}
+DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def pick_device(device: str | None = None) -> str:
-    if device and device != "auto":
-        return device
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    """'auto' → CUDA when present, else CPU. An explicit device must exist: asking for a GPU
+    on a machine without one is an error, never a silent fall-back to the CPU."""
+    name = (device or "auto").strip().lower()
+    kind = name.split(":", 1)[0]
+    if kind not in DEVICES:
+        raise ConfigError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+    if kind == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise EnvironmentProblem("device 'cuda' was asked for, but this machine has no CUDA GPU "
+                                 "(use --device cpu or auto)")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise EnvironmentProblem("device 'mps' was asked for, but it is not available here")
+    return name
 
 
-class Classifier:
-    """A fine-tuned single-task classifier.
+def check_batch_size(batch_size: int) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch size must be a whole number ≥ 1, got {batch_size!r}")
+    return batch_size
 
-    >>> clf = Classifier.load("runs/frame")          # doctest: +SKIP
-    >>> clf.predict(["Aid trucks reached the city."])  # doctest: +SKIP
+
+def check_texts(texts: Sequence[str]) -> list[str]:
+    """A list of strings, or a TypeError naming the first element that is not one."""
+    if isinstance(texts, str | bytes):
+        raise TypeError("expected a list of strings, got a single string")
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise TypeError(f"text at index {i} is {type(t).__name__}, not str")
+    return out
+
+
+def probabilities(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Temperature-scaled softmax (temperature 1 = the model's own probabilities)."""
+    z = logits / max(float(temperature), 1e-6)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def length_sorted_batches(texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:
+    """Indices in batches of similar length: on a CPU, padded tokens are most of the cost
+    of a naive batch."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+class TaskModel:
+    """One fine-tuned model directory: an encoder with a classification head for one task.
+
+    It owns its files (load and save go through `model_dir`), like setfit's model class.
     """
 
     def __init__(self, model, tokenizer, metadata: ModelMetadata, device: str = "cpu"):
@@ -45,113 +84,116 @@ class Classifier:
         self.tokenizer = tokenizer
         self.metadata = metadata
         self.device = device
+        # Fast tokenizers are not safe to call from several threads at once ("Already
+        # borrowed"); the forward pass is. Lock only the tokenizer.
+        self._tokenizer_lock = threading.Lock()
 
-    # -- construction -------------------------------------------------------
     @classmethod
-    def load(
-        cls, model_dir: str | Path, device: str | None = None
-    ) -> Classifier | BundleClassifier:
-        """Load a model directory; a multi-task bundle gives a BundleClassifier."""
-        if is_bundle(model_dir):
-            return BundleClassifier.load(model_dir, device=device)
+    def load(cls, path: str | Path, device: str | None = None,
+             allow_pickle: bool = False) -> TaskModel:
         dev = pick_device(device)
-        model, tokenizer, meta = load_trained(model_dir, device=dev)
+        model, tokenizer = model_dir.load_weights(path, dev, allow_pickle)
+        meta = model_dir.read_metadata(path) or ModelMetadata(task=_task_from_config(model))
         return cls(model, tokenizer, meta, device=dev)
+
+    def save(self, target: str | Path, *, metrics=None, training_config=None, card=None,
+             overwrite: bool = False) -> Path:
+        return model_dir.save_model_dir(
+            target, model=self.model, tokenizer=self.tokenizer, metadata=self.metadata,
+            metrics=metrics, training_config=training_config, card=card, overwrite=overwrite,
+        )
 
     @property
     def task(self) -> Task:
         return self.metadata.task
 
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return self.task.labels
-
-    # -- inference ----------------------------------------------------------
-    def _batches(self, texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:
-        # Sorting by length keeps padding small: on a CPU the padded tokens
-        # are most of the cost of a naive batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            yield order[start : start + batch_size]
-
     @torch.inference_mode()
-    def logits(
-        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
-    ) -> np.ndarray:
+    def logits(self, texts: Sequence[str], batch_size: int = 32,
+               progress: bool = False) -> np.ndarray:
         """Raw logits, shape (n, num_labels), in input order."""
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        batches = list(self._batches(texts, batch_size))
+        texts = check_texts(texts)
+        check_batch_size(batch_size)
+        out = np.zeros((len(texts), len(self.task.labels)), dtype=np.float32)
+        batches = list(length_sorted_batches(texts, batch_size))
         for idx in tqdm(batches, desc="classifying", unit="batch", disable=not progress):
-            enc = self.tokenizer(
-                [texts[i] for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=self.metadata.max_length,
-                return_tensors="pt",
-            ).to(self.device)
-            out[idx] = self.model(**enc).logits.float().cpu().numpy()
+            with self._tokenizer_lock:
+                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                     max_length=self.metadata.max_length, return_tensors="pt")
+            out[idx] = self.model(**enc.to(self.device)).logits.float().cpu().numpy()
         return out
 
-    def predict_proba(
-        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
-    ) -> np.ndarray:
-        """Class probabilities, shape (n, num_labels), temperature-scaled when calibrated."""
-        logits = self.logits(texts, batch_size=batch_size, progress=progress)
-        return probabilities(logits, self.metadata.temperature, self.task.multi_label)
-
-    def predict(
-        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
-    ) -> list[Prediction]:
-        texts = list(texts)
-        probs = self.predict_proba(texts, batch_size=batch_size, progress=progress)
-        return [self._to_prediction(t, p) for t, p in zip(texts, probs, strict=True)]
-
-    def _to_prediction(self, text: str, probs: np.ndarray) -> Prediction:
-        scores = {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
-        if self.task.multi_label:
-            label = ";".join(lab for lab, p in scores.items() if p >= 0.5)
-        else:
-            label = self.labels[int(np.argmax(probs))]
-        return Prediction(text=text, task=self.task.name, label=label, scores=scores)
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 32,
+                      progress: bool = False) -> np.ndarray:
+        """Class probabilities, temperature-scaled when the model is calibrated."""
+        return probabilities(self.logits(texts, batch_size, progress), self.metadata.temperature)
 
 
-def probabilities(
-    logits: np.ndarray, temperature: float = 1.0, multi_label: bool = False
-) -> np.ndarray:
-    z = logits / max(float(temperature), 1e-6)
-    if multi_label:
-        return 1.0 / (1.0 + np.exp(-z))
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+def _task_from_config(model) -> Task:
+    """A task rebuilt from a plain Hugging Face model's config (a directory not made by us)."""
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    if model.config.problem_type == "multi_label_classification":
+        raise ModelError("multi-label models are not supported by framelens")
+    return Task(name="task", labels=tuple(id2label[i] for i in sorted(id2label)))
 
 
-class BundleClassifier:
-    """Several single-task classifiers (e.g. frame + stance) used together."""
+class Predictor:
+    """Probabilities for one or several tasks: a model directory or a bundle, one interface."""
 
-    def __init__(self, classifiers: dict[str, Classifier]):
-        self.classifiers = classifiers
+    def __init__(self, models: dict[str, TaskModel]):
+        if not models:
+            raise ModelError("a predictor needs at least one task model")
+        self.models = dict(models)
 
     @classmethod
-    def load(cls, bundle_dir: str | Path, device: str | None = None) -> BundleClassifier:
-        tasks = bundle_tasks(bundle_dir)
-        return cls(
-            {
-                name: Classifier.load(Path(bundle_dir, sub), device=device)  # type: ignore[misc]
-                for name, sub in tasks.items()
-            }
-        )
+    def load(cls, path: str | Path | None, device: str | None = None,
+             allow_pickle: bool = False) -> Predictor:
+        """A model directory (one task) or a bundle (one directory per task)."""
+        if path is None or not str(path).strip():
+            raise ModelError("no model given: pass a model directory or bundle")
+        path = Path(path)
+        if not path.exists():
+            raise ModelError(f"{path}: no such model directory or bundle")
+        if model_dir.is_bundle(path):
+            subdirs = model_dir.read_bundle(path)
+            return cls({name: TaskModel.load(path / sub, device, allow_pickle)
+                        for name, sub in subdirs.items()})
+        model = TaskModel.load(path, device, allow_pickle)
+        return cls({model.task.name: model})
 
     @property
     def tasks(self) -> list[str]:
-        return list(self.classifiers)
+        return list(self.models)
 
-    def predict(
-        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
-    ) -> list[dict[str, Prediction]]:
-        texts = list(texts)
-        per_task = {
-            name: clf.predict(texts, batch_size=batch_size, progress=progress)
-            for name, clf in self.classifiers.items()
-        }
-        return [{name: preds[i] for name, preds in per_task.items()} for i in range(len(texts))]
+    def task(self, name: str | None = None) -> Task:
+        return self.model(name).task
+
+    def labels(self, name: str | None = None) -> tuple[str, ...]:
+        return self.task(name).labels
+
+    def model(self, name: str | None = None) -> TaskModel:
+        """The task model `name`; with one task loaded, `None` (or that name) picks it."""
+        if name is None:
+            if len(self.models) == 1:
+                return next(iter(self.models.values()))
+            raise ConfigError(f"the model bundle holds tasks {self.tasks}; choose one with --task")
+        if name in self.models:
+            return self.models[name]
+        if len(self.models) == 1 and self.tasks == ["task"]:
+            return self.models["task"]  # a plain HF directory answers to any task name
+        raise ConfigError(f"the model has no task {name!r} (it has {', '.join(self.tasks)})")
+
+    def only(self, name: str | None) -> Predictor:
+        """A one-task view (shares the loaded weights)."""
+        model = self.model(name)
+        return Predictor({model.task.name: model})
+
+    def logits(self, texts: Sequence[str], batch_size: int = 32,
+               progress: bool = False) -> dict[str, np.ndarray]:
+        texts = check_texts(texts)
+        return {name: m.logits(texts, batch_size, progress) for name, m in self.models.items()}
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 32,
+                      progress: bool = False) -> dict[str, np.ndarray]:
+        logits = self.logits(texts, batch_size, progress)
+        return {name: probabilities(z, self.models[name].metadata.temperature)
+                for name, z in logits.items()}

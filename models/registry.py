@@ -7,13 +7,16 @@ loadable from the hub cache gives one clear line saying what to do.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from framelens.data.errors import ModelError
 
-class ModelNotAvailable(RuntimeError):
+
+class ModelNotAvailable(ModelError):
     """A base model or trained model could not be found; the message says what to do."""
 
 
@@ -80,13 +83,43 @@ def resolve_base_model(name_or_path: str) -> ResolvedModel:
             raise ModelNotAvailable(
                 f"{local} is not a Hugging Face model directory (no config.json)"
             )
-        return ResolvedModel(path=str(local.resolve()), card_id=name_or_path)
+        return ResolvedModel(path=str(local.resolve()), card_id=_local_card_id(local))
 
     looks_like_path = name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1
     if looks_like_path:
         raise ModelNotAvailable(f"model directory {name_or_path} does not exist")
     _check_hub_reachable(name_or_path)
     return ResolvedModel(path=name_or_path, card_id=name_or_path)
+
+
+def _looks_like_hub_id(name: str) -> bool:
+    """owner/name as the Hub spells it; never a filesystem path."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if name.count("/") != 1 or name.startswith((".", "/", "~")) or "\\" in name:
+        return False
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return False
+    return True
+
+
+def _local_card_id(directory: Path) -> str:
+    """How a model card names a local base model, without leaking a local path.
+
+    A model card is published; /home/alice/models/x means nothing to its readers. The
+    config's `_name_or_path` usually records the hub id the weights came from; when it
+    is a path (or absent), the directory's own name is the best public name left.
+    """
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    origin = config.get("_name_or_path") if isinstance(config, dict) else None
+    if isinstance(origin, str) and _looks_like_hub_id(origin):
+        return origin
+    return directory.resolve().name
 
 
 def _check_hub_reachable(hub_id: str) -> None:

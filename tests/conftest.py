@@ -51,7 +51,7 @@ def tiny_config(base: Path, out: Path, task: str = "frame", **overrides):
     from framelens.training.config import load_config
 
     values = dict(
-        task=task, train=str(MINI_CORPUS), dev=str(MINI_CORPUS), out=str(out),
+        task=task, train=str(MINI_CORPUS), dev=str(MINI_CORPUS), out=str(out) if out else None,
         base_model=str(base), epochs=20, batch_size=8, learning_rate=3e-3, max_length=32,
         early_stopping_patience=20, progress=False, calibrate=False,
     )
@@ -62,10 +62,10 @@ def tiny_config(base: Path, out: Path, task: str = "frame", **overrides):
 @pytest.fixture(scope="session")
 def trained_frame(tiny_base_dir, tmp_path_factory) -> Path:
     """A tiny frame model trained by framelens (seconds)."""
-    from framelens.training.trainer import train
+    from framelens.training.trainer import train_and_save
 
     out = tmp_path_factory.mktemp("runs") / "frame"
-    train(tiny_config(tiny_base_dir, out))
+    train_and_save(tiny_config(tiny_base_dir, out))
     return out
 
 
@@ -74,11 +74,11 @@ def trained_bundle(tiny_base_dir, trained_frame, tmp_path_factory) -> Path:
     """A frame+stance bundle of tiny models."""
     import shutil
 
-    from framelens.models.metadata import write_bundle
-    from framelens.training.trainer import train
+    from framelens.models.model_dir import write_bundle
+    from framelens.training.trainer import train_and_save
 
     bundle = tmp_path_factory.mktemp("bundle")
     shutil.copytree(trained_frame, bundle / "frame")
-    train(tiny_config(tiny_base_dir, bundle / "stance", task="stance"))
+    train_and_save(tiny_config(tiny_base_dir, bundle / "stance", task="stance"))
     write_bundle(bundle, {"frame": "frame", "stance": "stance"})
     return bundle

@@ -4,31 +4,7 @@ import json
 
 import numpy as np
 import pytest
-
-
-def test_calibration_is_stored_and_applied(trained_frame, mini_corpus, tmp_path):
-    import shutil
-
-    from framelens.models.predictor import Classifier
-    from framelens.training.calibrate import calibrate_model
-    from framelens.training.evaluation.calibration import log_loss, softmax
-    from framelens.training.evaluation.scoring import score_file
-
-    model = tmp_path / "m"
-    shutil.copytree(trained_frame, model)
-    before = Classifier.load(model).predict_proba(["Talks resume on Monday."])
-    result = calibrate_model(model, mini_corpus)
-    assert result.temperature > 0 and result.n == 46
-    # The temperature minimises NLL on the rows it was fitted on (ECE need not fall on 46 rows).
-    scored = score_file(Classifier.load(model), mini_corpus)
-    fitted = log_loss(softmax(scored.logits, result.temperature), scored.gold)
-    assert fitted <= log_loss(softmax(scored.logits, 1.0), scored.gold) + 1e-6
-    meta = json.loads((model / "framelens.json").read_text())
-    assert meta["temperature"] == pytest.approx(result.temperature)
-    after = Classifier.load(model).predict_proba(["Talks resume on Monday."])
-    assert after.argmax() == before.argmax()  # scaling never changes the winner
-    if abs(result.temperature - 1) > 0.05:
-        assert not np.allclose(after, before)
+from framelens.data.errors import DataError
 
 
 def test_confident_learning_flags_planted_label_errors():
@@ -74,8 +50,35 @@ def test_compare_leaderboard(tmp_path):
     assert [r["model"] for r in rows] == ["runs/b", "runs/a"]
     md = leaderboard_markdown(rows)
     assert "0.900 [0.870, 0.930]" in md and md.count("\n") == 4
-    with pytest.raises(FileNotFoundError, match="not an evaluation report"):
+    assert rows[0]["report"] == str(tmp_path / "b")
+    with pytest.raises(DataError, match="not an evaluation report"):
         load_reports([tmp_path])
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "metrics.json").write_text('{"task": "frame"}')
+    with pytest.raises(DataError, match="not a full report"):
+        load_reports([tmp_path / "c"])
+
+
+def test_compare_command_writes_markdown(tmp_path):
+    from typer.testing import CliRunner
+
+    from framelens.cli.main import app
+
+    sample = (__import__("pathlib").Path(__file__).parent / "fixtures" / "sample_report.json")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "metrics.json").write_text(sample.read_text())
+    out = tmp_path / "board.md"
+    result = CliRunner().invoke(app, ["compare", str(tmp_path / "a"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "leaderboard" in result.output and out.read_text().startswith("| rank |")
+
+
+def test_audit_refuses_classes_too_small_to_fold():
+    from framelens.training.audit import out_of_fold_probs
+
+    labels = np.array([0] * 10 + [1] * 10 + [2] * 3)
+    with pytest.raises(DataError, match="fewer than 5 rows"):
+        out_of_fold_probs(np.zeros((23, 4)), labels)
 
 
 def test_data_audit_command(tiny_base_dir, mini_corpus, tmp_path):

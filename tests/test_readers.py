@@ -102,14 +102,12 @@ def test_unsupported_suffix_and_missing_file(tmp_path):
         load_labelled(tmp_path / "absent.csv", FRAME)
 
 
-def test_multi_label_task(tmp_path):
-    from framelens.data.tasks import Task
+def test_a_label_list_in_a_cell_is_an_unknown_label(tmp_path):
+    """Multi-label data is refused, never half-read: a ';'-joined cell is one unknown label."""
+    from framelens.data.errors import DataError
+    from framelens.data.tasks import FRAME
 
-    task = Task(name="frames", labels=("humanitarian", "counter_terrorism"), multi_label=True)
     path = tmp_path / "multi.jsonl"
-    path.write_text(
-        json.dumps({"text": "Both.", "frames": "humanitarian;counter_terrorism"}) + "\n"
-        + json.dumps({"text": "One.", "frames": ["humanitarian"]}) + "\n"
-    )
-    ds, _ = load_labelled(path, task)
-    assert ds["labels"] == [[1.0, 1.0], [1.0, 0.0]]
+    path.write_text(json.dumps({"text": "Both.", "frame": "humanitarian;neutral"}) + "\n")
+    with pytest.raises(DataError, match="multi.jsonl:1: frame: unknown label"):
+        load_labelled(path, FRAME)

@@ -34,3 +34,28 @@ def test_uncached_hub_id_offline_says_what_to_do(monkeypatch):
     message = str(err.value)
     assert "HF_HUB_OFFLINE" in message and "--base-model minilm" in message
     assert "\n" not in message
+
+
+def _base_dir(parent: Path, name: str, name_or_path: str | None) -> Path:
+    import json
+
+    directory = parent / name
+    directory.mkdir()
+    config = {"model_type": "bert"}
+    if name_or_path is not None:
+        config["_name_or_path"] = name_or_path
+    (directory / "config.json").write_text(json.dumps(config))
+    return directory
+
+
+def test_local_directory_card_id_uses_the_hub_id_it_came_from(tmp_path):
+    local = _base_dir(tmp_path, "mirror", "sentence-transformers/all-MiniLM-L6-v2")
+    assert resolve_base_model(str(local)).card_id == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@pytest.mark.parametrize("name_or_path", [None, "/home/alice/models/my-bert", "./my-bert", "a/b/c"])
+def test_local_directory_card_id_is_never_a_local_path(tmp_path, name_or_path):
+    local = _base_dir(tmp_path, "my-bert", name_or_path)
+    resolved = resolve_base_model(str(local))
+    assert resolved.card_id == "my-bert"
+    assert resolved.path == str(local.resolve())  # loading still uses the real path

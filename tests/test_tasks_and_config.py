@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from framelens.data.errors import ConfigError, FramelensError
 from framelens.data.tasks import BUILTIN_TASKS, Task, get_task
-from framelens.training.config import load_config
+from framelens.training.config import TrainConfig, load_config
 
 
 def test_builtin_tasks_have_fixed_label_order():
@@ -18,7 +19,7 @@ def test_unknown_task_lists_known_ones():
 
 
 def test_task_round_trip_and_validation():
-    task = Task(name="x", labels=("a", "b"), multi_label=True)
+    task = Task(name="x", labels=("a", "b"), descriptions={"a": "first"})
     assert Task.from_dict(task.to_dict()) == task
     with pytest.raises(ValueError, match="duplicate labels"):
         Task(name="x", labels=("a", "a"))
@@ -42,9 +43,56 @@ def test_config_layers_defaults_file_and_overrides(tmp_path):
 def test_config_rejects_unknown_keys_and_bad_toml(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("epochz = 3\n")
-    with pytest.raises(ValueError, match="unknown setting 'epochz'"):
+    with pytest.raises(ConfigError, match="unknown setting 'epochz'; did you mean 'epochs'"):
         load_config(bad)
     broken = tmp_path / "broken.toml"
     broken.write_text("epochs = \n")
     with pytest.raises(ValueError, match="not valid TOML"):
         load_config(broken)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("epochs", "six", "epochs must be float"),
+        ("learning_rate", "fast", "learning_rate must be float"),
+        ("seed", "abc", "seed must be int"),
+        ("seed", 1.5, "seed must be int"),
+        ("class_weights", "yes", "class_weights must be bool"),
+        ("max_length", 0, "max_length must be ≥ 8"),
+        ("batch_size", -1, "batch_size must be ≥ 1"),
+        ("epochs", 0, "epochs must be > 0"),
+        ("warmup_ratio", 1.5, "warmup_ratio must be ≥ 0 and ≤ 0.99"),
+        ("device", "gpu", "device must be one of auto, cpu, cuda, mps"),
+        ("precision", "fp8", "precision must be one of auto, fp32, bf16, fp16"),
+        ("report_to", "wandb", "report_to must be one of none, tensorboard"),
+    ],
+)
+def test_recipe_values_are_checked_before_any_work(tmp_path, key, value, message):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(f"{key} = {value!r}\n".replace("'", '"'))
+    with pytest.raises(ConfigError) as info:
+        load_config(recipe)
+    assert message in str(info.value)
+    assert isinstance(info.value, FramelensError)
+
+
+def test_defaults_live_in_one_place():
+    # The recipe file is gone; the CLI help quotes the dataclass.
+    from framelens.cli.train_cmd import D
+
+    assert load_config() == TrainConfig()
+    assert TrainConfig() == D
+
+
+def test_task_option_conflicting_with_recipe_task_table_is_refused(tmp_path):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('[task]\nname = "tone"\nlabels = ["calm", "alarmed"]\n')
+    with pytest.raises(ConfigError, match="conflicts with the recipe"):
+        load_config(recipe, task="frame")
+    assert load_config(recipe, task="tone").resolve_task().name == "tone"
+
+
+def test_unknown_override_names_the_closest_key():
+    with pytest.raises(ConfigError, match="did you mean 'learning_rate'"):
+        load_config(learning_rat=1e-4)

@@ -1,33 +1,35 @@
 """Fine-tune a transformer for one task with the Hugging Face Trainer.
 
-Read top to bottom: resolve the task and data, load the base model with a new
-head, tokenize, train with early stopping on dev macro-F1, then write a clean
-Hugging Face model directory (weights, tokenizer, card, metrics, config) in one
-atomic step.
+Reads top to bottom: `load_data` validates both files before any model loads (a bad row
+fails in seconds), `fit` trains with early stopping on dev macro-F1 and restores the best
+epoch, `train` calibrates on the dev logits it already has and returns the trained model
+in memory. Saving is a separate step (`TrainResult.save`), so callers that only want to
+score the model (cross-validation) never touch the disk.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import datasets
 import numpy as np
 import torch
 from framelens.data.corpus import split_path
+from framelens.data.errors import DataError, EnvironmentProblem
 from framelens.data.labelled import load_labelled
-from framelens.data.outputs import atomic_directory
 from framelens.data.tasks import Task
 from framelens.models.card import CardInfo, render_model_card
 from framelens.models.loading import load_base_for_task
 from framelens.models.metadata import ModelMetadata
-from framelens.training.calibrate import record_calibration
+from framelens.models.predictor import TaskModel, pick_device
+from framelens.training.calibrate import Calibration, apply_calibration, fit_calibration
 from framelens.training.config import TrainConfig
-from framelens.training.evaluation.calibration import temperature_scaling
 from framelens.training.metrics import classification_metrics
 from transformers import (
     DataCollatorWithPadding,
@@ -39,21 +41,80 @@ from transformers import (
 
 log = logging.getLogger(__name__)
 
+# What the card lists under "Training procedure".
+CARD_HYPERPARAMETERS = ("epochs", "batch_size", "learning_rate", "weight_decay", "warmup_ratio",
+                        "max_length", "seed", "class_weights", "early_stopping_patience")
+
+DataSource = str | Path | datasets.Dataset | None
+
+
+@dataclass
+class LabelledData:
+    """One split ready for training: the dataset (with integer `labels`) and its name."""
+
+    dataset: datasets.Dataset
+    source: str  # for training_config.json and the card: never a local absolute path
+
 
 @dataclass
 class TrainResult:
-    out_dir: Path
-    task: Task
+    """What `train` made, in memory: the model (calibrated) and how it got there."""
+
+    model: TaskModel
+    config: TrainConfig
     dev_metrics: dict[str, Any]
-    seconds: float
+    history: list[dict[str, Any]]
     epochs_run: float
+    best_metric: float | None
+    seconds: float
+    n_train: int
+    n_dev: int
+    sources: dict[str, str]
+    device: str
+    calibration: Calibration | None = None
+    # Why the model was not calibrated although the recipe asked for it (e.g. dev too small).
+    calibration_skipped: str | None = None
+    saved_to: Path | None = field(default=None)
+
+    @property
+    def task(self) -> Task:
+        return self.model.task
 
     def summary(self) -> str:
-        return (
-            f"{self.task.name}: dev macro-F1 {self.dev_metrics['macro_f1']:.3f}, "
-            f"accuracy {self.dev_metrics['accuracy']:.3f}, {self.epochs_run:g} epochs in "
-            f"{self.seconds:.0f}s, saved to {self.out_dir}"
-        )
+        where = f", saved to {self.saved_to}" if self.saved_to else ""
+        return (f"{self.task.name}: dev macro-F1 {self.dev_metrics['macro_f1']:.3f}, "
+                f"accuracy {self.dev_metrics['accuracy']:.3f}, {self.epochs_run:g} epochs in "
+                f"{self.seconds:.0f}s{where}")
+
+    def metrics_record(self) -> dict[str, Any]:
+        return {"task": self.task.name, "dev": self.dev_metrics, "epochs_run": self.epochs_run,
+                "best_checkpoint_metric": self.best_metric,
+                "train_seconds": round(self.seconds, 1), "n_train": self.n_train,
+                "n_dev": self.n_dev, "history": self.history}
+
+    def training_config(self) -> dict[str, Any]:
+        """The resolved recipe as saved: data named by source, never by absolute path."""
+        cfg = self.config.to_dict() | self.sources | {"device": self.device}
+        cfg["out"] = Path(cfg["out"]).name if cfg.get("out") else None
+        cfg["base_model"] = self.model.metadata.base_model
+        return cfg
+
+    def card(self) -> str:
+        cfg = self.training_config()
+        return render_model_card(CardInfo(
+            task=self.task, base_model=self.model.metadata.base_model,
+            train_file=self.sources["train"], dev_file=self.sources["dev"],
+            n_train=self.n_train, n_dev=self.n_dev, dev_metrics=self.dev_metrics,
+            hyperparameters={k: cfg[k] for k in CARD_HYPERPARAMETERS},
+            train_seconds=self.seconds,
+        ))
+
+    def save(self, out: str | Path, overwrite: bool = False) -> Path:
+        """Write the model directory atomically (refusing to replace what is not ours)."""
+        self.saved_to = self.model.save(out, metrics=self.metrics_record(),
+                                        training_config=self.training_config(),
+                                        card=self.card(), overwrite=overwrite)
+        return self.saved_to
 
 
 def checkpoint_dir(out: str | Path) -> Path:
@@ -62,47 +123,73 @@ def checkpoint_dir(out: str | Path) -> Path:
     return out.parent / f".{out.name}.checkpoints"
 
 
-def _data_path(given: str | None, split: str) -> Path:
-    if given:
-        return Path(given)
-    path = split_path(split)
-    if not path.is_file():
-        raise FileNotFoundError(f"the bundled corpus split {path} is missing; pass --{split} FILE")
-    return path
+# -- load ---------------------------------------------------------------------------------------
+def _source_name(given: str | Path) -> str:
+    path = Path(given)
+    return path.name if path.is_absolute() else str(path)
 
 
+def load_split(data: DataSource, split: str, task: Task) -> LabelledData:
+    """A labelled split from a file, an in-memory dataset, or (None) the bundled corpus."""
+    if isinstance(data, datasets.Dataset):
+        return LabelledData(_encode(data, task, split), f"in-memory {split} ({len(data)} rows)")
+    if data is None:
+        path = split_path(split)
+        if not path.is_file():
+            raise DataError.single(path, None, "(file)",
+                                   f"the bundled corpus split is missing; pass --{split} FILE")
+        return LabelledData(load_labelled(path, task)[0], f"bundled:{split}")
+    return LabelledData(load_labelled(data, task)[0], _source_name(data))
+
+
+def _encode(ds: datasets.Dataset, task: Task, split: str) -> datasets.Dataset:
+    if "labels" in ds.column_names:
+        return ds
+    l2i = task.label2id
+    bad = [i for i, v in enumerate(ds[task.label_column]) if v not in l2i]
+    if bad:
+        raise DataError.single(f"in-memory {split}", bad[0] + 1, task.label_column,
+                               f"unknown label {ds[task.label_column][bad[0]]!r}")
+    return ds.add_column("labels", [l2i[v] for v in ds[task.label_column]])
+
+
+def load_data(config: TrainConfig, train: DataSource = None,
+              dev: DataSource = None) -> tuple[Task, LabelledData, LabelledData]:
+    """Resolve the task and validate both splits before any model is loaded."""
+    task = config.resolve_task()
+    train_data = load_split(train if train is not None else config.train, "train", task)
+    dev_data = load_split(dev if dev is not None else config.dev, "dev", task)
+    return task, train_data, dev_data
+
+
+# -- fit ------------------------------------------------------------------------------------------
 def _precision_flags(config: TrainConfig, device: str) -> dict[str, bool]:
-    if device != "cuda" or config.precision == "fp32":
+    if not device.startswith("cuda") or config.precision == "fp32":
         return {"bf16": False, "fp16": False}
-    if config.precision == "bf16" or (
-        config.precision == "auto" and torch.cuda.is_bf16_supported()
-    ):
+    if config.precision == "bf16" or (config.precision == "auto" and torch.cuda.is_bf16_supported()):
         return {"bf16": True, "fp16": False}
     return {"bf16": False, "fp16": True}
 
 
-def _metrics_fn(task: Task):
+def _report_to(config: TrainConfig) -> list[str]:
+    if config.report_to == "none":
+        return []
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        raise EnvironmentProblem("--report-to tensorboard needs the tensorboard package: "
+                                 "pip install 'framelens[tensorboard]'") from None
+    return [config.report_to]
+
+
+def _compute_metrics(task: Task):
     def compute(eval_pred) -> dict[str, float]:
-        logits, labels = eval_pred.predictions, eval_pred.label_ids
-        if task.multi_label:
-            return _multi_label_scores(logits, labels)
-        full = classification_metrics(np.argmax(logits, axis=1), labels, task.labels)
+        full = classification_metrics(np.argmax(eval_pred.predictions, axis=1),
+                                      eval_pred.label_ids, task.labels)
         # The Trainer logs scalars only; per-class detail goes to metrics.json.
         return {k: v for k, v in full.items() if isinstance(v, float)}
 
     return compute
-
-
-def _multi_label_scores(logits: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    pred = (logits > 0).astype(int)
-    gold = labels.astype(int)
-    return {
-        "accuracy": float(accuracy_score(gold, pred)),  # exact-match ratio
-        "macro_f1": float(f1_score(gold, pred, average="macro", zero_division=0)),
-        "micro_f1": float(f1_score(gold, pred, average="micro", zero_division=0)),
-    }
 
 
 def _class_weight_loss(train_labels: list[int], num_labels: int):
@@ -117,33 +204,21 @@ def _class_weight_loss(train_labels: list[int], num_labels: int):
     return loss
 
 
-def train(config: TrainConfig) -> TrainResult:
-    started = time.time()
-    task = config.resolve_task()
-    train_path, dev_path = _data_path(config.train, "train"), _data_path(config.dev, "dev")
-
-    # Validate both files before any model is loaded: a bad row fails in seconds.
-    train_ds, _ = load_labelled(train_path, task)
-    dev_ds, _ = load_labelled(dev_path, task)
-
+def fit(config: TrainConfig, task: Task, train_ds: datasets.Dataset, dev_ds: datasets.Dataset,
+        ckpt: Path, device: str) -> tuple[Trainer, Any, Any]:
+    """Fine-tune with early stopping; returns the trainer (best model loaded) and the best
+    model's dev predictions."""
     set_seed(config.seed)  # before the head is created, so its init is reproducible
     model, tokenizer, resolved = load_base_for_task(config.base_model, task)
 
     def tokenize(batch):
         return tokenizer(batch[task.text_column], truncation=True, max_length=config.max_length)
 
-    keep = {"labels"}
-    train_tok = train_ds.map(
-        tokenize, batched=True, remove_columns=[c for c in train_ds.column_names if c not in keep]
-    )
-    dev_tok = dev_ds.map(
-        tokenize, batched=True, remove_columns=[c for c in dev_ds.column_names if c not in keep]
-    )
+    def prepare(ds: datasets.Dataset) -> datasets.Dataset:
+        drop = [c for c in ds.column_names if c != "labels"]
+        return ds.map(tokenize, batched=True, remove_columns=drop)
 
-    device = "cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
-    if config.device == "cuda" and device != "cuda":
-        raise RuntimeError("--device cuda was asked for, but no CUDA device is available")
-    ckpt = checkpoint_dir(config.out)
+    train_tok, dev_tok = prepare(train_ds), prepare(dev_ds)
     steps_per_epoch = max(1, -(-len(train_tok) // config.batch_size))
     args = TrainingArguments(
         output_dir=str(ckpt),
@@ -162,7 +237,7 @@ def train(config: TrainConfig) -> TrainResult:
         save_total_limit=2,  # the best and the latest: enough to resume and to restore
         seed=config.seed,
         use_cpu=device == "cpu",
-        report_to=[],
+        report_to=_report_to(config),
         disable_tqdm=not config.progress,
         dataloader_num_workers=0,
         **_precision_flags(config, device),
@@ -174,93 +249,79 @@ def train(config: TrainConfig) -> TrainResult:
         eval_dataset=dev_tok,
         processing_class=tokenizer,
         data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=_metrics_fn(task),
-        compute_loss_func=(
-            _class_weight_loss(train_ds["labels"], len(task.labels))
-            if config.class_weights and not task.multi_label
-            else None
-        ),
+        compute_metrics=_compute_metrics(task),
+        compute_loss_func=(_class_weight_loss(train_ds["labels"], len(task.labels))
+                           if config.class_weights else None),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
     )
     resume = config.resume and any(ckpt.glob("checkpoint-*"))
     if config.resume and not resume:
         log.warning("--resume: no checkpoint in %s, starting from scratch", ckpt)
     trainer.train(resume_from_checkpoint=True if resume else None)
+    # The best epoch's weights are loaded back: score them once more, with per-class detail.
+    trainer.model.eval()
+    return trainer, trainer.predict(dev_tok), resolved
 
-    # The best model is loaded back; score it once more with full per-class detail.
-    dev_pred = trainer.predict(dev_tok)
-    if task.multi_label:
-        dev_metrics = _multi_label_scores(dev_pred.predictions, dev_pred.label_ids)
-    else:
-        dev_metrics = classification_metrics(
-            np.argmax(dev_pred.predictions, axis=1), dev_pred.label_ids, task.labels
-        )
-    epochs_run = float(trainer.state.epoch or 0)
-    seconds = time.time() - started
 
-    meta = ModelMetadata(
-        task=task,
-        base_model=resolved.card_id,
-        max_length=config.max_length,
-        framelens_version=_version(),
+# -- train: load → fit → calibrate, in memory ------------------------------------------------------
+def train(config: TrainConfig, train_data: DataSource = None,
+          dev_data: DataSource = None) -> TrainResult:
+    """Train one task and return the model in memory; `result.save(out)` writes it."""
+    started = time.time()
+    task, train_split, dev_split = load_data(config, train_data, dev_data)
+    device = pick_device(config.device)
+    temp_ckpt = None if config.out else Path(tempfile.mkdtemp(prefix="framelens-ckpt-"))
+    ckpt = checkpoint_dir(config.out) if config.out else temp_ckpt
+    try:
+        trainer, dev_pred, resolved = fit(config, task, train_split.dataset, dev_split.dataset,
+                                          ckpt, device)
+    finally:
+        if temp_ckpt is not None:
+            shutil.rmtree(temp_ckpt, ignore_errors=True)
+
+    dev_logits, dev_gold = dev_pred.predictions, dev_pred.label_ids
+    metadata = ModelMetadata(task=task, base_model=resolved.card_id,
+                             max_length=config.max_length, framelens_version=_version())
+    model = TaskModel(trainer.model, trainer.processing_class, metadata, device=device)
+    calibration, skipped = None, None
+    if config.calibrate:
+        try:
+            calibration = fit_calibration(dev_logits, dev_gold, dev_split.source)
+        except DataError as exc:  # a small dev set: train anyway, uncalibrated, and say so
+            skipped = f"not calibrated: {exc}"
+            log.warning(skipped)
+        else:
+            apply_calibration(model, calibration, dev_split.source)
+            log.info(calibration.summary())
+
+    result = TrainResult(
+        model=model, config=config,
+        dev_metrics=classification_metrics(np.argmax(dev_logits, axis=1), dev_gold, task.labels),
+        history=[h for h in trainer.state.log_history if "eval_macro_f1" in h],
+        epochs_run=float(trainer.state.epoch or 0), best_metric=trainer.state.best_metric,
+        seconds=time.time() - started, n_train=len(train_split.dataset),
+        n_dev=len(dev_split.dataset),
+        sources={"train": train_split.source, "dev": dev_split.source},
+        device=device, calibration=calibration, calibration_skipped=skipped,
     )
-    if config.calibrate and not task.multi_label:
-        # The best model's dev logits are already in hand: fit the temperature on them
-        # instead of reloading the saved model and predicting dev again.
-        t, before, after = temperature_scaling(dev_pred.predictions, dev_pred.label_ids)
-        record_calibration(meta, t, before, after, dev_path)
-        log.info("temperature %.3f: dev ECE %.3f -> %.3f", t, before, after)
+    return result
 
-    with atomic_directory(config.out) as tmp:
-        trainer.model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        meta.save(tmp)
-        metrics = {
-            "task": task.name,
-            "dev": dev_metrics,
-            "epochs_run": epochs_run,
-            "best_checkpoint_metric": trainer.state.best_metric,
-            "train_seconds": round(seconds, 1),
-            "n_train": len(train_ds),
-            "n_dev": len(dev_ds),
-            "history": [h for h in trainer.state.log_history if "eval_macro_f1" in h],
-        }
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        resolved_config = config.to_dict() | {
-            "train": str(train_path),
-            "dev": str(dev_path),
-            "device": device,
-        }
-        (tmp / "training_config.json").write_text(json.dumps(resolved_config, indent=2) + "\n")
-        card = CardInfo(
-            task=task,
-            base_model=resolved.card_id,
-            train_file=train_path.name,
-            dev_file=dev_path.name,
-            n_train=len(train_ds),
-            n_dev=len(dev_ds),
-            dev_metrics=dev_metrics,
-            train_seconds=seconds,
-            hyperparameters={
-                k: resolved_config[k]
-                for k in (
-                    "epochs",
-                    "batch_size",
-                    "learning_rate",
-                    "weight_decay",
-                    "warmup_ratio",
-                    "max_length",
-                    "seed",
-                    "class_weights",
-                    "early_stopping_patience",
-                )
-            },
-        )
-        (tmp / "README.md").write_text(render_model_card(card))
 
+def train_and_save(config: TrainConfig, overwrite: bool = False) -> TrainResult:
+    """The `framelens train` job: train, save to `config.out`, then drop the checkpoints."""
+    if not config.out:
+        raise TypeError("train_and_save needs config.out")  # a caller bug, not a user error
+    from framelens.data.outputs import guard_output_dir
+    from framelens.models.model_dir import is_framelens_model
+
+    # Refuse a bad output path before an hour of training, not after.
+    guard_output_dir(Path(config.out), overwrite, is_ours=is_framelens_model,
+                     kind="model directory")
+    result = train(config)
+    result.save(config.out, overwrite=overwrite)
     if not config.keep_checkpoints:
-        shutil.rmtree(ckpt, ignore_errors=True)
-    return TrainResult(Path(config.out), task, dev_metrics, seconds, epochs_run)
+        shutil.rmtree(checkpoint_dir(config.out), ignore_errors=True)
+    return result
 
 
 def _version() -> str:

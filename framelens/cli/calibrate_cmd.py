@@ -15,11 +15,19 @@ def calibrate(
     dev: Annotated[Path, typer.Option(help="Labelled dev file to fit the temperature on.")],
 ) -> None:
     """Fit temperature scaling on dev data and store it with the model."""
+    import numpy as np
+
+    from framelens.data.labelled import load_labelled
+    from framelens.models.model_dir import write_metadata
+    from framelens.models.predictor import Predictor
     from framelens.training.calibrate import calibrate_model
 
-    r = calibrate_model(model, dev)
-    console.print(f"temperature {r.temperature:.3f} fitted on {r.n} rows: ECE {r.ece_before:.3f} "
-                  f"-> {r.ece_after:.3f}; stored in {model / 'framelens.json'}")
+    task_model = Predictor.load(model).model()
+    ds, _ = load_labelled(dev, task_model.task)
+    result = calibrate_model(task_model, list(ds[task_model.task.text_column]),
+                             np.asarray(ds["labels"]), dev.name)
+    write_metadata(model, task_model.metadata)
+    console.print(f"{result.summary()}; stored in {model}", highlight=False)
 
 
 def compare(

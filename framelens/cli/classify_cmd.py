@@ -29,27 +29,32 @@ def classify(
     batch_size: Annotated[int, Opt(help="Prediction batch size.")] = 32,
 ) -> None:
     """Label every sentence of a text file with its frame/stance and class probabilities."""
+    from framelens.data.errors import DataError
     from framelens.data.writers import write_rows
-    from framelens.models.documents import predict_rows, sentences_of, task_names
-    from framelens.models.predictor import Classifier
+    from framelens.serving import Classifier
+    from framelens.serving.lines import classify_lines
 
     text = _read_text(input_file)
-    sentences = sentences_of(text, one_per_line=lines)
-    if not sentences:
-        raise ValueError(f"{input_file}: no sentences found (the file is empty)")
-    clf = Classifier.load(model)
-    rows = predict_rows(clf, sentences, batch_size=batch_size, progress=len(sentences) > 200)
+    clf = Classifier.load(model, batch_size=batch_size)
+    if lines:
+        rows = classify_lines(clf, text, doc_id=input_file.name)
+    else:
+        rows = clf.analyze(text, doc_id=input_file.name).rows()
+    if not rows:
+        raise DataError.single(input_file, None, "(text)", "no sentences found (the file is empty)")
     if out:
         write_rows(rows, out)
         console.print(f"{len(rows)} sentences classified, written to {out}")
     else:
-        console.print(predictions_table(rows, task_names(clf)))
+        console.print(predictions_table(rows, clf.tasks))
 
 
 def _read_text(path: Path) -> str:
+    from framelens.data.errors import DataError
     from framelens.data.readers import check_utf8
 
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise DataError.single(path, None, "(file)", "no such file")
     check_utf8(path)  # names the line of the first undecodable byte
-    return path.read_text(encoding="utf-8")
+    # utf-8-sig: a byte-order mark is not part of the first sentence.
+    return path.read_text(encoding="utf-8-sig")

@@ -21,18 +21,21 @@ def crossval(
     methods: Annotated[str, Opt(help="Comma-separated: transformer, tfidf.")] = "transformer,tfidf",
     groups: Annotated[str | None, Opt(help="Only these comma-separated groups.")] = None,
     epochs: Annotated[float, Opt(help="Max epochs per transformer fold.")] = 4,
-    base_model: Annotated[str, Opt(help="Base model for the transformer folds.")] = "minilm",
+    base_model: Annotated[str | None, Opt(help="Base model for the transformer folds "
+                                          "(default: the registry's default).")] = None,
 ) -> None:
     """Leave-one-group-out evaluation (train without a conflict, test on it) vs TF-IDF+LR."""
     from framelens.data.corpus import corpus_files
     from framelens.training.config import load_config
-    from framelens.training.evaluation.crossval import METHODS, read_rows
-    from framelens.training.evaluation.crossval import crossval as run
+    from framelens.training.crossval import METHODS, read_rows
+    from framelens.training.crossval import crossval as run
 
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     bad = [m for m in chosen if m not in METHODS]
     if bad:
-        raise ValueError(f"unknown method(s) {bad}; choose from {', '.join(METHODS)}")
+        from framelens.data.errors import ConfigError
+
+        raise ConfigError(f"unknown method(s) {bad}; choose from {', '.join(METHODS)}")
     cfg = load_config(task=task, epochs=epochs, base_model=base_model, progress=False)
     rows = read_rows(data or corpus_files())
 

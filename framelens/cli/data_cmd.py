@@ -24,7 +24,10 @@ def _paths(paths: list[Path] | None) -> list[Path]:
         return paths
     files = corpus_files()
     if not files:
-        raise FileNotFoundError("the bundled corpus is missing; pass corpus files explicitly")
+        from framelens.data.errors import DataError
+
+        raise DataError.single("corpus", None, "(files)",
+                               "the bundled corpus is missing; pass corpus files explicitly")
     return files
 
 
@@ -77,7 +80,8 @@ def audit(
     task: Annotated[str, typer.Option(help="Task whose labels are audited.")] = "frame",
     out: Annotated[Path, typer.Option(help="CSV of suspected label errors.")] = Path(
         "outputs/audit/label_issues.csv"),
-    base_model: Annotated[str, typer.Option(help="Encoder for the out-of-fold model.")] = "minilm",
+    base_model: Annotated[str | None, typer.Option(help="Encoder for the out-of-fold model "
+                                                   "(default: the registry's default).")] = None,
 ) -> None:
     """Find likely mislabelled rows from out-of-fold probabilities (confident learning)."""
     import numpy as np
@@ -92,7 +96,7 @@ def audit(
     rows = [r.data for r in load_rows(_paths(paths))[0]]
     texts = [r["text"] for r in rows]
     labels = np.asarray([spec.label2id[r[spec.label_column]] for r in rows])
-    embeddings = Encoder(base_model).encode(texts, progress=True)
+    embeddings = (Encoder(base_model) if base_model else Encoder()).encode(texts, progress=True)
     probs = out_of_fold_probs(embeddings, labels)
     issues, method = audit_rows(rows, texts, labels, probs, spec.labels)
     out = out.with_suffix(".csv") if out.suffix.lower() not in {".csv", ".jsonl"} else out

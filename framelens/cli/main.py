@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
@@ -15,9 +16,10 @@ from framelens.cli import (
     demo_cmd,
     evaluate_cmd,
     models_cmd,
+    push_cmd,
     train_cmd,
 )
-from framelens.cli.errors import USER_ERRORS
+from framelens.cli.errors import EXIT_USER_ERROR, USER_ERRORS, debug_enabled
 from framelens.cli.render import err_console
 
 app = typer.Typer(
@@ -36,7 +38,31 @@ app.command("crossval")(crossval_cmd.crossval)
 app.command("calibrate")(calibrate_cmd.calibrate)
 app.command("compare")(calibrate_cmd.compare)
 app.command("models")(models_cmd.models)
+app.command("push")(push_cmd.push)
 app.add_typer(data_cmd.app, name="data")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from framelens import __version__
+
+        typer.echo(f"framelens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of user errors too.")
+    ] = False,
+) -> None:
+    """Options that apply before any command."""
+    if debug:
+        os.environ["FRAMELENS_DEBUG"] = "1"
 
 
 def main() -> None:
@@ -45,8 +71,12 @@ def main() -> None:
     try:
         app()
     except USER_ERRORS as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
-        sys.exit(2)
+        if debug_enabled():
+            raise
+        from rich.markup import escape
+
+        err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
+        sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)

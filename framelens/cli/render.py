@@ -69,7 +69,7 @@ def predictions_table(
         table.add_column("p", justify="right")
     table.add_column("sentence", overflow="fold", max_width=width)
     for row in rows:
-        cells = [str(row["index"] + 1)]
+        cells = [str(row.get("line") or row["sentence_index"] + 1)]
         for task in tasks:
             cells += [row[task], f"{row[f'{task}_confidence']:.2f}"]
         cells.append(row["text"])

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import json
 import statistics
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import datasets
 import numpy as np
+from framelens.data.errors import ConfigError, DataError
 from framelens.data.splits import leave_one_group_out_fold
 from framelens.data.tasks import Task
 from framelens.training.config import TrainConfig
 from framelens.training.evaluation.baselines import fit_tfidf_lr
 from framelens.training.metrics import classification_metrics
+from framelens.training.trainer import train as train_model
 
 METHODS = ("transformer", "tfidf")
 
@@ -32,17 +34,16 @@ def read_rows(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
 
     rows, issues = load_rows(paths)
     if issues:
-        from framelens.data.errors import DataError
-
         raise DataError(issues)
     return [r.data for r in rows]
 
 
-def _write_jsonl(rows: Sequence[dict[str, Any]], path: Path) -> Path:
-    with path.open("w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
-    return path
+def _dataset(rows: Sequence[dict[str, Any]], task: Task) -> datasets.Dataset:
+    """The two columns training reads, in memory (no temporary files)."""
+    return datasets.Dataset.from_dict({
+        task.text_column: [r[task.text_column] for r in rows],
+        task.label_column: [r[task.label_column] for r in rows],
+    })
 
 
 def _score(gold: Sequence[int], pred: Sequence[int], task: Task) -> dict[str, Any]:
@@ -61,16 +62,10 @@ def run_tfidf_fold(task: Task, train, dev, test) -> dict[str, Any]:
 
 
 def run_transformer_fold(task: Task, train, dev, test, base: TrainConfig) -> dict[str, Any]:
-    from framelens.models.predictor import Classifier
-    from framelens.training.trainer import train as train_model
-
-    with tempfile.TemporaryDirectory(prefix="framelens-cv-") as tmp:
-        t = Path(tmp)
-        cfg = replace(base, train=str(_write_jsonl(train, t / "train.jsonl")),
-                      dev=str(_write_jsonl(dev, t / "dev.jsonl")), out=str(t / "model"))
-        train_model(cfg)
-        clf = Classifier.load(t / "model")
-        probs = clf.predict_proba([r[task.text_column] for r in test], batch_size=64)
+    # Calibration cannot change argmax, and these folds are scored on labels only.
+    cfg = replace(base, out=None, calibrate=False, resume=False)
+    result = train_model(cfg, _dataset(train, task), _dataset(dev, task))
+    probs = result.model.predict_proba([r[task.text_column] for r in test], batch_size=64)
     l2i = task.label2id
     return _score([l2i[r[task.label_column]] for r in test], list(np.argmax(probs, axis=1)), task)
 
@@ -86,12 +81,12 @@ def crossval(
     on_fold: Callable[[str, str, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     if not rows or by not in rows[0]:
-        raise ValueError(f"cannot cross-validate by {by!r}: the data has no such column")
+        raise ConfigError(f"cannot cross-validate by {by!r}: the data has no such column")
     all_groups = sorted({str(r[by]) for r in rows})
     chosen = list(groups) if groups else all_groups
     unknown = set(chosen) - set(all_groups)
     if unknown:
-        raise ValueError(f"unknown {by} value(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(f"unknown {by} value(s): {', '.join(sorted(unknown))}")
     folds_dir = out_dir / "folds"
     folds_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {m: {} for m in methods}
