@@ -21,7 +21,9 @@ from framelens.data.corpus import split_path
 from framelens.data.tasks import get_task
 from framelens.models.loading import load_base_for_task
 from framelens.models.metadata import ModelMetadata
-from framelens.models.predictor import Classifier
+from framelens.models.model_dir import write_metadata
+from framelens.models.registry import DEFAULT_BASE_MODEL
+from framelens.serving import Classifier
 from transformers import pipeline
 
 
@@ -32,10 +34,10 @@ def sentences(n: int) -> list[str]:
 
 def make_model(tmp: Path) -> Path:
     task = get_task("frame")
-    model, tok, _ = load_base_for_task("minilm", task)
+    model, tok, _ = load_base_for_task(DEFAULT_BASE_MODEL, task)
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
-    ModelMetadata(task=task, max_length=128).save(tmp)
+    write_metadata(tmp, ModelMetadata(task=task))
     return tmp
 
 
@@ -59,12 +61,12 @@ def main() -> None:
     texts = sentences(args.sentences)
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = args.model or make_model(Path(tmp))
-        ours = Classifier.load(model_dir, device="cpu")
+        ours = Classifier.load(model_dir, device="cpu", batch_size=args.batch_size)
         hf = pipeline("text-classification", model=str(model_dir), device="cpu", top_k=None,
                       truncation=True, max_length=128)
         ours.predict(texts[:64])
         hf(texts[:64], batch_size=args.batch_size)  # warm-up both
-        t_ours = best_of(lambda: ours.predict(texts, batch_size=args.batch_size), args.rounds)
+        t_ours = best_of(lambda: ours.predict(texts), args.rounds)
         t_hf = best_of(lambda: hf(texts, batch_size=args.batch_size), args.rounds)
     n = len(texts)
     print(f"CPU threads: {torch.get_num_threads()}, sentences: {n}, batch size: {args.batch_size}, "

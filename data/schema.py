@@ -5,7 +5,9 @@ from __future__ import annotations
 from framelens.data.tasks import FRAME, STANCE
 
 REQUIRED_FIELDS = ("id", "text", "frame", "stance", "conflict", "register", "source_type", "split")
-OPTIONAL_FIELDS = ("event_group", "tags")
+# version: "v1" (the first corpus) or "v2" (real-news registers, codebook C11-C15), so
+# every score can be sliced by it.
+OPTIONAL_FIELDS = ("event_group", "tags", "version")
 
 REGISTERS = (
     "wire_report",

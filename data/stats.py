@@ -82,6 +82,9 @@ def stats_markdown(df: pd.DataFrame) -> str:
         "### frame x stance",
         to_markdown(crosstab(df, "frame", "stance")),
         "",
+        *(["### version x frame", to_markdown(crosstab(df, "version", "frame")), "",
+           "### version x split", to_markdown(crosstab(df, "version", "split")), ""]
+          if "version" in df else []),
         "### frame x split",
         to_markdown(crosstab(df, "frame", "split")),
         "",

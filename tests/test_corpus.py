@@ -109,3 +109,94 @@ def test_leave_one_conflict_out_folds(rows):
     assert len(test) == sum(r["conflict"] == "chechnya" for r in rows)
     assert all(r["conflict"] != "chechnya" for r in train + dev)
     assert {r["split"] for r in train} == {"train"} and {r["split"] for r in dev} == {"dev"}
+
+
+# -- corpus v2 ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def v2(rows) -> list[dict]:
+    return [r for r in rows if r.get("version") == "v2"]
+
+
+def test_v2_size_registers_and_shape(v2):
+    assert len(v2) >= 2000
+    registers = Counter(r["register"] for r in v2)
+    for new in ("monitoring_report", "headline", "photo_caption", "local_news"):
+        assert registers[new] >= 100, (new, registers[new])
+    words = sorted(len(r["text"].split()) for r in v2)
+    n = len(words)
+    # Real news spreads from short headlines to long multi-clause sentences (10th-90th
+    # percentile 13-40 words); v1 only spanned 18-31.
+    assert words[n // 10] <= 13 and words[9 * n // 10] >= 38
+    assert sum('"' in r["text"] or "\u201c" in r["text"] for r in v2) / n >= 0.17
+    assert sum("(" in r["text"] for r in v2) / n >= 0.10
+
+
+def test_v2_hard_case_quotas(v2):
+    tags = Counter(t for r in v2 for t in r["tags"])
+    assert tags["keyword_present_neutral"] >= 600
+    assert tags["labelled_perpetrator_harm"] >= 250
+    assert tags["background_toll"] >= 200
+    assert tags["attribution_stance"] >= 400
+    for r in v2:
+        if "keyword_present_neutral" in r["tags"] or "background_toll" in r["tags"]:
+            assert r["frame"] == "neutral", r["id"]
+        if "labelled_perpetrator_harm" in r["tags"]:
+            assert r["frame"] == "humanitarian", r["id"]
+
+
+def test_no_non_decisive_cue_leans_to_one_frame(rows):
+    from framelens.data.cues import MAX_SHARE, MIN_ROWS, cue_audit
+
+    audit = cue_audit(rows, "frame", ("humanitarian", "counter_terrorism", "neutral"))
+    audited = [c for c in audit if c.n >= MIN_ROWS]
+    assert len(audited) >= 15
+    assert not [c for c in audited if c.leans], [
+        (c.cue, c.top_label, round(c.top_share, 2)) for c in audited if c.top_share > MAX_SHARE]
+
+
+def test_cue_audit_flags_a_leaning_cue():
+    from framelens.data.cues import cue_audit
+
+    rows = [{"text": f"The operation went on {i}", "frame": "counter_terrorism"} for i in range(27)]
+    rows += [{"text": f"The operation paused {i}", "frame": "neutral"} for i in range(13)]
+    op = next(c for c in cue_audit(rows, "frame") if c.cue == "operation(s)")
+    assert op.n == 40 and op.top_label == "counter_terrorism" and op.leans  # 67.5% > 65%
+    rows += [{"text": "The operation resumed", "frame": "neutral"}] * 2
+    op = next(c for c in cue_audit(rows, "frame") if c.cue == "operation(s)")
+    assert not op.leans  # 27 of 42 = 64%
+
+
+def test_v2_double_annotation_kappa_matches_the_datacard():
+    from sklearn.metrics import cohen_kappa_score
+
+    path = DATACARD_PATH.parent / "annotation" / "v2_double_annotation.jsonl"
+    record = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(record) == 400
+    card = DATACARD_PATH.read_text()
+    block = re.search(r"<!-- kappa-v2:begin -->\n(.*)<!-- kappa-v2:end -->", card, re.S).group(1)
+    for task in ("frame", "stance"):
+        a = [r["first"][task] for r in record]
+        b = [r["second"][task] for r in record]
+        kappa = cohen_kappa_score(a, b)
+        agree = sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+        assert f"| {task} | {kappa:.3f} | {agree:.1%} |" in block
+
+
+def test_adjudicated_labels_are_in_the_corpus(rows):
+    path = DATACARD_PATH.parent / "annotation" / "v2_double_annotation.jsonl"
+    by_id = {r["id"]: r for r in rows}
+    for line in path.read_text().splitlines():
+        item = json.loads(line)
+        row = by_id[item["id"]]
+        assert (row["frame"], row["stance"]) == (item["adjudicated"]["frame"],
+                                                 item["adjudicated"]["stance"]), item["id"]
+
+
+def test_challenge_set_covers_the_real_news_patterns():
+    items = [json.loads(line) for line in challenge_path().read_text().splitlines()]
+    caps = Counter(i["capability"] for i in items)
+    for cap in ("operational_report_neutral", "background_toll_neutral",
+                "labelled_perpetrator_harm"):
+        assert caps[cap] >= 40, cap
+    ops = [i for i in items if i["capability"] == "operational_report_neutral"]
+    assert sum(i["frame"] == "neutral" for i in ops) >= 30

@@ -43,7 +43,7 @@ def test_wheel_layout(wheel):
         "framelens/data/corpus/challenge.jsonl",
         "framelens/data/samples/mixed_offensive.txt",
         "framelens/data/CODEBOOK.md",
-        "framelens/training/recipes/default.toml",
+        "framelens/serving/classifier.py",
         "framelens/training/metrics/framelens_classification/framelens_classification.py",
         "framelens/models/predictor.py",
         "framelens/serving/__init__.py",

@@ -10,6 +10,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from framelens.training.evaluation.document import Heading, Table, build_document
 from framelens.training.evaluation.figures import render_figures
 from framelens.training.evaluation.render_html import render_html
 from framelens.training.evaluation.render_md import render_markdown
@@ -154,6 +155,36 @@ def test_model_card_headings_nest_under_report(report, figures):
     assert "\n# framelens" not in md
 
 
+def test_model_card_code_comments_are_not_headings(report, figures):
+    report["model_card"] = "# Card\n\n```python\n# a comment\nx = 1\n```"
+    md = render_markdown(report, figures)
+    assert "### Card" in md and "\n# a comment\n" in md
+
+
+def test_baselines_note_is_shown_even_without_baselines(report, figures):
+    note = "No majority-class or TF-IDF baseline: the model's train data 'x.jsonl' is not found."
+    report["baselines"] = []
+    report["baselines_note"] = note
+    md = render_markdown(report, figures)
+    assert "## Baselines" in md and note in md
+    page = render_html(report, figures)
+    assert ">Baselines</h2>" in page and "x.jsonl" in page
+
+
+# --- the document model ------------------------------------------------------------------
+
+
+def test_both_formats_render_the_same_document(report, figures):
+    blocks = build_document(report, figures)
+    sections = [b.text for b in blocks if isinstance(b, Heading) and b.level == 2]
+    md = render_markdown(report, figures)
+    page = render_html(report, figures)
+    assert re.findall(r"^## (.*)$", md, flags=re.MULTILINE) == sections
+    assert re.findall(r"<h2[^>]*>([^<]*)</h2>", page) == sections
+    tables = sum(isinstance(b, Table) for b in blocks)
+    assert page.count("<table>") == tables  # the card here has no table of its own
+
+
 # --- HTML ------------------------------------------------------------------------------
 
 
@@ -197,6 +228,41 @@ def test_html_escapes_text(report, figures):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
     assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>" not in page
     assert "&lt;i&gt;card&lt;/i&gt;" in page and "<img src=x>" not in page
+
+
+def test_model_card_markdown_becomes_html(report, figures):
+    # The card's metrics table used to reach report.html as one paragraph of pipes.
+    report["model_card"] = (
+        "# framelens frame classifier\n\n"
+        "accuracy 0.900 · macro-F1 0.880\n\n"
+        "| label | precision | recall | F1 | support |\n"
+        "|---|---|---|---|---|\n"
+        "| humanitarian | 0.910 | 0.880 | 0.895 | 120 |\n"
+        "| neutral | 0.850 | 0.860 | 0.855 | 90 |\n\n"
+        "- uses `minilm`\n- **bold** claim\n"
+    )
+    page = render_html(report, figures)
+    card = page[page.index('<div class="card">'):]
+    card = card[:card.index("</div>")]
+    assert "<table>" in card and "<th>precision</th>" in card
+    assert "<td>humanitarian</td>" in card and "<td>0.895</td>" in card
+    assert "| label |" not in card
+    assert "<h3>framelens frame classifier</h3>" in card
+    assert "<li>uses <code>minilm</code></li>" in card and "<strong>bold</strong>" in card
+
+
+def test_model_card_cannot_reach_outside_the_file(report, figures):
+    report["model_card"] = (
+        "See [the hub](https://huggingface.co/x) and ![logo](https://example.org/logo.png), "
+        "<https://example.org/auto>, [a section](#calibration) and [x](javascript:alert(1))."
+    )
+    page = render_html(report, figures)
+    for attr, target in re.findall(r'\b(src|href)="([^"]*)"', page):
+        assert target.startswith(("data:", "#")), (attr, target)
+    assert "the hub (https://huggingface.co/x)" in page  # the address is still readable
+    assert "logo" in page and "example.org/logo.png" not in page
+    assert '<a href="#calibration">a section</a>' in page
+    assert "<script" not in page.lower()
 
 
 def test_html_marks_small_slices(report, figures):

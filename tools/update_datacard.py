@@ -11,7 +11,9 @@ import json
 import re
 
 from framelens.data.corpus import DATACARD_PATH, corpus_files
+from framelens.data.cues import cue_audit, cues_markdown
 from framelens.data.stats import corpus_frame, stats_markdown
+from framelens.data.tasks import FRAME
 
 
 def main() -> None:
@@ -22,6 +24,13 @@ def main() -> None:
         r"<!-- stats:begin -->\n.*<!-- stats:end -->",
         lambda _: f"<!-- stats:begin -->\n{block}<!-- stats:end -->",
         card,
+        flags=re.S,
+    )
+    cues = cues_markdown(cue_audit(rows, "frame", FRAME.labels), FRAME.labels)
+    new = re.sub(
+        r"<!-- cues:begin -->\n.*<!-- cues:end -->",
+        lambda _: f"<!-- cues:begin -->\n{cues}<!-- cues:end -->",
+        new,
         flags=re.S,
     )
     DATACARD_PATH.write_text(new)

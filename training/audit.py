@@ -13,12 +13,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from framelens.data.errors import DataError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 
 def out_of_fold_probs(embeddings: np.ndarray, labels: np.ndarray, folds: int = 5,
                       seed: int = 13) -> np.ndarray:
+    """(n, classes) probabilities, each row from the fold model that did not see it."""
+    counts = np.bincount(np.asarray(labels, dtype=int))
+    rare = [int(c) for c in np.flatnonzero((counts > 0) & (counts < folds))]
+    if rare:
+        # Stratified folds need every class in every fold; sklearn would fail with a trace.
+        raise DataError.single("(corpus)", None, "labels",
+                               f"class id(s) {rare} have fewer than {folds} rows; "
+                               f"{folds}-fold auditing needs at least {folds} per label")
     clf = LogisticRegression(C=4.0, max_iter=3000, random_state=seed)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return cross_val_predict(clf, embeddings, labels, cv=cv, method="predict_proba")

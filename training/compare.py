@@ -1,34 +1,49 @@
-"""One leaderboard across evaluation report folders."""
+"""One leaderboard across evaluation report folders (what `evaluate --out` wrote)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from framelens.data.errors import DataError
 
-def load_reports(dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
+
+@dataclass(frozen=True)
+class SavedReport:
+    """One report folder and its metrics.json (kept apart: the folder is not report data)."""
+
+    folder: Path
+    report: dict[str, Any]
+
+
+def load_reports(dirs: Sequence[str | Path]) -> list[SavedReport]:
     reports = []
     for d in dirs:
         path = Path(d) / "metrics.json"
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: not an evaluation report (run `framelens evaluate "
-                                    "--out DIR` first)")
-        data = json.loads(path.read_text())
-        if "metrics" not in data:
-            raise ValueError(f"{path}: not a full report (made without --out?)")
-        data["_dir"] = str(d)
-        reports.append(data)
+            raise DataError.single(path, None, "(file)", "not an evaluation report (run "
+                                   "`framelens evaluate --out DIR` first)")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError.single(path, None, "(file)", f"not valid JSON ({exc})") from None
+        if not isinstance(data, dict) or "metrics" not in data:
+            raise DataError.single(path, None, "metrics",
+                                   "missing: not a full report (made without --out?)")
+        reports.append(SavedReport(Path(d), data))
     return reports
 
 
-def leaderboard(reports: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def leaderboard(reports: Sequence[SavedReport]) -> list[dict[str, Any]]:
+    """One row per report, best macro-F1 first within each task."""
     rows = []
-    for r in reports:
-        m = r["metrics"]
+    for saved in reports:
+        r, m = saved.report, saved.report["metrics"]
         rows.append({
-            "report": r["_dir"], "task": r["task"], "model": r["model"],
+            "report": str(saved.folder), "task": r["task"], "model": r["model"],
             "data": Path(r["data"]).name, "n": r["n"],
             "macro_f1": m["macro_f1"]["value"], "macro_f1_ci": m["macro_f1"]["ci"],
             "accuracy": m["accuracy"]["value"], "ece": m.get("ece"),

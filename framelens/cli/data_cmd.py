@@ -74,6 +74,28 @@ def stats(
         console.print(Markdown(text))
 
 
+@app.command("cues")
+def cues(
+    paths: PathsArg = None,
+    task: Annotated[str, typer.Option(help="Whose labels the cues are checked against.")] = "frame",
+) -> None:
+    """Label distribution of each non-decisive cue word (codebook C15); exit 1 if one leans."""
+    from framelens.data.cues import MAX_SHARE, cue_audit, cues_markdown
+    from framelens.data.tasks import get_task
+    from framelens.data.validate import load_rows
+
+    spec = get_task(task)
+    rows = [r.data for r in load_rows(_paths(paths))[0]]
+    audit = cue_audit(rows, spec.label_column, spec.labels)
+    print(cues_markdown(audit, spec.labels), end="")
+    leaning = [c.cue for c in audit if c.leans]
+    if leaning:
+        console.print(f"[red]{len(leaning)} cue(s) lean more than {MAX_SHARE:.0%} to one label: "
+                      f"{', '.join(leaning)}[/red]")
+        raise typer.Exit(1)
+    console.print(f"no audited cue leans more than {MAX_SHARE:.0%} to one {task} label")
+
+
 @app.command("audit")
 def audit(
     paths: PathsArg = None,

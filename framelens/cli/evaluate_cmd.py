@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from framelens.cli.render import confusion_table, console, metrics_table
+
+if TYPE_CHECKING:  # the CLI imports torch and the evaluation code lazily: --help stays fast
+    from framelens.models.predictor import Predictor, TaskModel
+    from framelens.training.evaluation.report import ReportOptions
 
 Opt = typer.Option
 
@@ -18,6 +22,8 @@ def evaluate(
     data: Annotated[Path, Opt(help="Labelled file (CSV/TSV/JSONL/Parquet).")],
     out: Annotated[Path | None, Opt(help="Write the full report (metrics.json, errors.csv, "
                                     "figures, report.html, report.md) here.")] = None,
+    overwrite: Annotated[bool, Opt("--overwrite", help="Replace an earlier report at --out "
+                                   "(anything else there is never replaced).")] = False,
     task: Annotated[str | None, Opt(help="Task to evaluate (a bundle without it: all).")] = None,
     slice_by: Annotated[list[str] | None, Opt("--slice", help="Also report per value of this "
                                               "column (repeatable): conflict, register ...")] = None,
@@ -34,32 +40,37 @@ def evaluate(
     json_out: Annotated[Path | None, Opt("--json", help="Write the basic metrics as JSON.")] = None,
 ) -> None:
     """Evaluate a model: metrics with CIs, calibration, slices, baselines, challenge set."""
-    from framelens.models.predictor import BundleClassifier, Classifier
-    from framelens.training.evaluation.scoring import pick_classifier
+    from framelens.data.errors import ConfigError
+    from framelens.models.predictor import Predictor
 
-    loaded = Classifier.load(model)
-    if task is None and isinstance(loaded, BundleClassifier):
-        tasks = loaded.tasks
-    else:
-        tasks = [pick_classifier(loaded, task).task.name]
-    for name in tasks:
-        clf = pick_classifier(loaded, name)
-        if out is None:
-            _basic(clf, model, data, text_column, label_column, json_out)
-            continue
+    if out is not None:
+        from framelens.training.evaluation.report import check_report_target
+
         if text_column or label_column:
-            raise ValueError("--out reports read the task's own columns; rename the columns "
-                             "or use the basic evaluation without --out")
-        target = out / name if len(tasks) > 1 else out
-        _full(clf, model, data, target, slice_by or [], train, dev, baselines, zero_shot,
-              challenge, resamples)
+            raise ConfigError("--out reports read the task's own columns; rename the columns "
+                              "or use the basic evaluation without --out")
+        check_report_target(out, overwrite)  # before minutes of scoring, not after
+
+    predictor = Predictor.load(model)
+    tasks = predictor.tasks if task is None else [predictor.model(task).task.name]
+    if out is None:
+        for name in tasks:
+            _basic(predictor.model(name), model, data, text_column, label_column, json_out)
+        return
+
+    from framelens.training.evaluation.report import ReportOptions
+
+    opts = ReportOptions(slices=slice_by or [], train=train, dev=dev, baselines=baselines,
+                         zero_shot=zero_shot, challenge=challenge, resamples=resamples)
+    _full(predictor, tasks, model, data, out, opts, overwrite)
 
 
-def _basic(clf, model, data, text_column, label_column, json_out) -> None:
+def _basic(task_model: TaskModel, model: Path, data: Path, text_column: str | None,
+           label_column: str | None, json_out: Path | None) -> None:
     from framelens.data.outputs import atomic_file
     from framelens.training.evaluation.scoring import score_file
 
-    scored = score_file(clf, data, text_column, label_column, batch_size=64, progress=True)
+    scored = score_file(task_model, data, text_column, label_column, batch_size=64, progress=True)
     labels = scored.task.labels
     console.print(metrics_table(scored.metrics, labels, f"{scored.task.name} on {data.name}"))
     console.print(confusion_table(scored.metrics["confusion_matrix"], labels))
@@ -71,26 +82,33 @@ def _basic(clf, model, data, text_column, label_column, json_out) -> None:
         console.print(f"metrics written to {json_out}")
 
 
-def _full(clf, model, data, target, slices, train, dev, baselines, zero_shot, challenge,
-          resamples) -> None:
-    from framelens.training.evaluation.report import (
-        ReportOptions,
-        build_report,
-        headline,
-        write_report,
-    )
+def _full(predictor: Predictor, tasks: list[str], model: Path, data: Path, out: Path,
+          opts: ReportOptions, overwrite: bool) -> None:
+    """One report per task; a bundle's reports go into one folder together, all or none."""
+    from framelens.training.evaluation.report import build_report, write_report, write_reports
 
-    opts = ReportOptions(slices=slices, train=train, dev=dev, baselines=baselines,
-                         zero_shot=zero_shot, challenge=challenge, resamples=resamples)
-    report, scored = build_report(model, data, clf, opts)
-    console.print(headline(report), highlight=False)
-    for b in report.get("baselines", []):
+    results = {}
+    for name in tasks:
+        result = build_report(model, data, predictor.model(name), opts)
+        _print_summary(result.report, result.headline())
+        results[name] = result
+    if len(results) > 1:
+        files = write_reports(results, out, overwrite)
+    else:
+        files = write_report(next(iter(results.values())), out, overwrite)
+    html = sorted(str(p) for p in files if p.name == "report.html")
+    console.print(f"report: {', '.join(html)} ({len(files)} files)")
+
+
+def _print_summary(report: dict[str, Any], headline: str) -> None:
+    console.print(headline, highlight=False)
+    for b in report.get("baselines") or []:
         lo, hi = (-x for x in reversed(b["delta_ci"]))  # stored as baseline - model
         console.print(f"  vs {b['name']}: macro-F1 {b['macro_f1']['value']:.3f} "
                       f"(model - baseline {-b['delta_macro_f1']:+.3f}, 95% CI [{lo:+.3f}, {hi:+.3f}]"
                       f"{', CIs overlap' if b['ci_overlap'] else ''})", highlight=False)
+    if report.get("baselines_note"):
+        console.print(f"  {report['baselines_note']}", highlight=False)
     if "challenge" in report:
         console.print(f"  challenge set: {report['challenge']['pass_rate']:.1%} of "
                       f"{report['challenge']['n']} items pass", highlight=False)
-    files = write_report(report, target)
-    console.print(f"report: {target / 'report.html'} ({len(files)} files)")

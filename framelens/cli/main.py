@@ -17,6 +17,7 @@ from framelens.cli import (
     evaluate_cmd,
     models_cmd,
     push_cmd,
+    serve_cmd,
     train_cmd,
 )
 from framelens.cli.errors import EXIT_USER_ERROR, USER_ERRORS, debug_enabled
@@ -39,6 +40,7 @@ app.command("calibrate")(calibrate_cmd.calibrate)
 app.command("compare")(calibrate_cmd.compare)
 app.command("models")(models_cmd.models)
 app.command("push")(push_cmd.push)
+app.command("serve")(serve_cmd.serve)
 app.add_typer(data_cmd.app, name="data")
 
 

@@ -69,8 +69,10 @@ def tfidf_lr(
     pipe, c = fit_tfidf_lr(train_texts, train_labels, dev_texts, dev_labels)
     probs = np.zeros((len(texts), num_labels))
     probs[:, pipe.classes_] = pipe.predict_proba(texts)
+    tuned = ("chosen on dev" if dev_texts is not None and dev_labels is not None
+             else "untuned: no dev data")
     return BaselineResult("TF-IDF + logistic regression", probs,
-                          f"word 1-2 grams, C={c:g} chosen on dev")
+                          f"word 1-2 grams, C={c:g} {tuned}")
 
 
 def zero_shot(task: Task, texts: Sequence[str], base_model: str = "minilm") -> BaselineResult:

@@ -1,5 +1,9 @@
 """Probability quality: log-loss, Brier score, expected calibration error, and
-temperature scaling (Guo et al., 2017, "On Calibration of Modern Neural Networks")."""
+temperature scaling (Guo et al., 2017, "On Calibration of Modern Neural Networks").
+
+Log-loss and Brier are scikit-learn's (multi-class Brier needs scikit-learn 1.7 or
+newer); ECE and the reliability bins have no scikit-learn equivalent and live here.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,26 @@ from typing import Any
 import numpy as np
 from framelens.models.predictor import probabilities
 from scipy.optimize import minimize_scalar
+from sklearn.metrics import brier_score_loss
+from sklearn.metrics import log_loss as sklearn_log_loss
 
 N_BINS = 10
 
 
 def log_loss(probs: np.ndarray, gold: np.ndarray) -> float:
-    p = np.clip(probs[np.arange(len(gold)), gold], 1e-12, 1.0)
-    return float(-np.log(p).mean())
+    """Mean negative log-likelihood of the gold class; every declared class is a column,
+    even one that no gold row has."""
+    return float(sklearn_log_loss(gold, probs, labels=np.arange(probs.shape[1])))
 
 
 def brier(probs: np.ndarray, gold: np.ndarray) -> float:
-    """Multi-class Brier score: mean over rows of the squared distance to the one-hot truth."""
-    onehot = np.eye(probs.shape[1])[gold]
-    return float(((probs - onehot) ** 2).sum(axis=1).mean())
+    """Multi-class Brier score: mean over rows of the squared distance to the one-hot truth.
+
+    Never halved (scale_by_half=False), not even for two labels, so the score has the
+    same [0, 2] meaning whatever the number of classes.
+    """
+    return float(brier_score_loss(gold, probs, labels=np.arange(probs.shape[1]),
+                                  scale_by_half=False))
 
 
 def reliability_bins(probs: np.ndarray, gold: np.ndarray, n_bins: int = N_BINS) -> list[dict]:

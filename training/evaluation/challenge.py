@@ -8,32 +8,40 @@ from pathlib import Path
 from typing import Any
 
 from framelens.data.corpus import challenge_path
-from framelens.models.predictor import Classifier
+from framelens.data.errors import DataError
+from framelens.models.predictor import Predictor, TaskModel
+from framelens.training.evaluation.scoring import as_task_model
 
 MAX_FAILURES_LISTED = 50
 
 
 def load_challenge(path: str | Path | None = None) -> list[dict[str, Any]]:
     path = Path(path) if path else challenge_path()
+    if not path.is_file():
+        raise DataError.single(path, None, "(file)", "no such file (pass --no-challenge)")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
 
 
-def run_challenge(clf: Classifier, path: str | Path | None = None) -> dict[str, Any]:
-    """Score the items that carry an expected label for this classifier's task.
+def run_challenge(model: TaskModel | Predictor, path: str | Path | None = None) -> dict[str, Any]:
+    """Score the items that carry an expected label for this model's task.
 
     Besides per-item correctness, name-swap sets (shared pair_id) must be
     predicted identically: an invariance failure is a failure even when one
     variant happens to be right.
     """
-    task = clf.task.name
+    task_model = as_task_model(model)
+    task = task_model.task.name
     items = [i for i in load_challenge(path) if i.get(task)]
     if not items:
-        raise ValueError(f"the challenge set has no expected labels for task {task!r}")
-    preds = clf.predict([i["text"] for i in items], batch_size=64)
+        raise DataError.single(path or challenge_path(), None, task,
+                               "no challenge item has an expected label for this task "
+                               "(pass --no-challenge)")
+    probs = task_model.predict_proba([i["text"] for i in items], batch_size=64)
+    labels = task_model.task.labels
     by_cap: dict[str, list[tuple[dict, str]]] = defaultdict(list)
-    for item, pred in zip(items, preds, strict=True):
-        by_cap[item["capability"]].append((item, pred.label))
+    for item, row in zip(items, probs, strict=True):
+        by_cap[item["capability"]].append((item, labels[int(row.argmax())]))
 
     capabilities = []
     for cap in sorted(by_cap):

@@ -3,9 +3,11 @@
 The file must open anywhere, offline and years later: figures are embedded as
 base64 data URIs, the CSS is inline, and there are no scripts and no external
 resources. Every piece of text that comes from the report is passed through
-``html.escape``; sentences under evaluation can contain anything.
+``html.escape``; sentences under evaluation can contain anything. The model card is
+Markdown: markdown-it-py turns it into HTML (its tables become real tables) with raw
+HTML off, and links or images that would reach outside the file become plain text.
 
-The content and order come from ``render_md.build_document`` so the HTML and the
+The content and order come from ``document.build_document`` so the HTML and the
 Markdown report always show the same tables.
 """
 
@@ -18,7 +20,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from framelens.training.evaluation.render_md import (
+from framelens.training.evaluation.document import (
     Block,
     Facts,
     FigureRef,
@@ -28,7 +30,9 @@ from framelens.training.evaluation.render_md import (
     Paragraph,
     Table,
     build_document,
+    markdown_parser,
 )
+from markdown_it.token import Token
 
 CSS = """
 :root { --ink: #1f2328; --muted: #656d76; --line: #d8dee4; --soft: #f6f8fa; --accent: #3b6ea8; }
@@ -165,38 +169,45 @@ def _footer(report: dict[str, Any]) -> str:
 
 
 def markdown_to_html(text: str) -> str:
-    """A deliberately small Markdown subset for the model card: headings, bullet lists
-    and paragraphs. Everything is escaped first, so the card cannot inject markup."""
-    out: list[str] = []
-    paragraph: list[str] = []
-    items: list[str] = []
+    """The model card as HTML, safe to embed: raw HTML in the card is shown as text, its
+    headings start at h3 (under the report's "Model card" h2), and nothing in it may load
+    or link outside the file."""
+    md = markdown_parser()
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+        if token.children:
+            token.children = _offline_inline(token.children)
+    return md.renderer.render(tokens, md.options, {}).strip()
 
-    def flush() -> None:
-        if paragraph:
-            out.append(f"<p>{escape(' '.join(paragraph))}</p>")
-            paragraph.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
-            items.clear()
 
-    for line in text.splitlines():
-        stripped = line.strip()
-        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
-        bullet = re.match(r"^[-*+]\s+(.*)$", stripped)
-        if not stripped:
-            flush()
-        elif heading:
-            flush()
-            # Card headings sit under the report's h2, so they start at h3.
-            level = min(len(heading.group(1)) + 2, 6)
-            out.append(f"<h{level}>{escape(heading.group(2))}</h{level}>")
-        elif bullet:
-            if paragraph:
-                flush()
-            items.append(bullet.group(1))
-        elif items:
-            items[-1] += " " + stripped  # a wrapped bullet continues
+def _offline_inline(children: list[Token]) -> list[Token]:
+    """Inline tokens without external references: an image becomes its alt text, a link
+    its text followed by the address (an in-page #anchor link stays a link)."""
+    out: list[Token] = []
+    hrefs: list[str | None] = []  # per open link: the address to show at its close
+    for tok in children:
+        if tok.type == "image":
+            out.append(_text(tok.content))
+        elif tok.type == "link_open":
+            href = str(tok.attrGet("href") or "")
+            if href.startswith("#"):
+                hrefs.append(None)
+                out.append(tok)
+            else:
+                # An autolink's text is the address already.
+                hrefs.append("" if tok.markup == "autolink" else href)
+        elif tok.type == "link_close":
+            href = hrefs.pop() if hrefs else None
+            if href is None:
+                out.append(tok)
+            elif href:
+                out.append(_text(f" ({href})"))
         else:
-            paragraph.append(stripped)
-    flush()
-    return "\n".join(out)
+            out.append(tok)
+    return out
+
+
+def _text(content: str) -> Token:
+    return Token("text", "", 0, content=content)

@@ -1,4 +1,4 @@
-"""Score a trained classifier on a labelled file."""
+"""Score a trained task model on a labelled file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from framelens.data.labelled import load_labelled
 from framelens.data.tasks import Task
-from framelens.models.predictor import BundleClassifier, Classifier, probabilities
+from framelens.models.predictor import Predictor, TaskModel, probabilities
 from framelens.training.metrics import classification_metrics
 
 
@@ -31,25 +31,15 @@ class Scored:
         return self.probs.argmax(axis=1)
 
 
-def pick_classifier(model: Classifier | BundleClassifier, task_name: str | None) -> Classifier:
-    """The single-task classifier to evaluate (a bundle needs --task unless it has one task)."""
-    if isinstance(model, Classifier):
-        if task_name and task_name != model.task.name and model.task.name != "task":
-            raise ValueError(
-                f"the model was trained for task {model.task.name!r}, not {task_name!r}"
-            )
-        return model
-    if task_name is None:
-        if len(model.tasks) == 1:
-            return model.classifiers[model.tasks[0]]
-        raise ValueError(f"the model bundle holds tasks {model.tasks}; choose one with --task")
-    if task_name not in model.classifiers:
-        raise ValueError(f"the model bundle has no task {task_name!r} (it has {model.tasks})")
-    return model.classifiers[task_name]
+def as_task_model(model: TaskModel | Predictor) -> TaskModel:
+    """The one task model to evaluate: a TaskModel as is, or the task of a one-task
+    Predictor (a bundle must be narrowed first with `Predictor.only` / `.model(name)`;
+    otherwise this raises ConfigError naming its tasks)."""
+    return model.model() if isinstance(model, Predictor) else model
 
 
 def score_file(
-    clf: Classifier,
+    model: TaskModel | Predictor,
     data_path: str | Path,
     text_column: str | None = None,
     label_column: str | None = None,
@@ -57,11 +47,12 @@ def score_file(
     progress: bool = False,
 ) -> Scored:
     """Predict every row of a labelled file and compute the metrics."""
-    task = clf.task.with_columns(text_column, label_column)
+    task_model = as_task_model(model)
+    task = task_model.task.with_columns(text_column, label_column)
     ds, _ = load_labelled(data_path, task)
     texts = list(ds[task.text_column])
-    logits = clf.logits(texts, batch_size=batch_size, progress=progress)
-    probs = probabilities(logits, clf.metadata.temperature, task.multi_label)
+    logits = task_model.logits(texts, batch_size=batch_size, progress=progress)
+    probs = probabilities(logits, task_model.metadata.temperature)
     gold = np.asarray(ds["labels"], dtype=int)
     metrics = classification_metrics(probs.argmax(axis=1), gold, task.labels)
     rows = ds.remove_columns("labels").to_list()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from framelens.data.errors import ConfigError
 from framelens.training.evaluation.bootstrap import bootstrap_metrics
 
 # Below this many rows a slice's numbers are too noisy to compare; flag them.
@@ -27,7 +28,7 @@ def slice_metrics(
     neutral sentences is not penalised for it.
     """
     if not rows or column not in rows[0]:
-        raise ValueError(f"cannot slice by {column!r}: the data has no such column")
+        raise ConfigError(f"cannot slice by {column!r}: the data has no such column")
     values = np.asarray([str(r.get(column)) for r in rows])
     out = []
     for value in sorted(set(values), key=lambda v: (-int((values == v).sum()), v)):
