@@ -15,14 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from framelens.data.corpus import corpus_files, sample_article
-from framelens.data.outputs import atomic_directory
 from framelens.data.writers import write_rows
-from framelens.models.model_dir import is_bundle, write_bundle
+from framelens.models.model_dir import is_bundle
 from framelens.serving import Classifier
 from framelens.training.config import TrainConfig, load_config
-from framelens.training.trainer import TrainResult, train
+from framelens.training.multitask import train_joint
+from framelens.training.trainer import TrainResult
 
 DEMO_TASKS = ("frame", "stance")
+
+
+def default_bundle_config(progress: bool = True) -> TrainConfig:
+    """The default bundle: frame and stance trained jointly with one shared encoder, on the
+    bundled corpus, with every other value from TrainConfig's defaults."""
+    return load_config(tasks=list(DEMO_TASKS), progress=progress)
 DEFAULT_ARTICLE = "mixed_offensive"
 
 
@@ -35,7 +41,8 @@ def default_bundle_dir() -> Path:
     digest = hashlib.sha256()
     for path in corpus_files():
         digest.update(path.read_bytes())
-    digest.update(json.dumps(TrainConfig().to_dict(), sort_keys=True).encode())
+    recipe = default_bundle_config().to_dict() | {"progress": None}
+    digest.update(json.dumps(recipe, sort_keys=True).encode())
     return cache_root() / "models" / f"default-{digest.hexdigest()[:12]}"
 
 
@@ -55,15 +62,10 @@ def ensure_default_bundle(
     bundle_dir = bundle_dir or default_bundle_dir()
     if is_bundle(bundle_dir):
         return bundle_dir, []
-    results = [train(load_config(task=task, progress=progress)) for task in DEMO_TASKS]
-    # The cache folder is ours alone: a half-written one (killed run) is replaced whole.
-    with atomic_directory(bundle_dir) as tmp:
-        for result in results:
-            result.save(tmp / result.task.name)
-        write_bundle(tmp, {task: task for task in DEMO_TASKS})
-    for result in results:
-        result.saved_to = bundle_dir / result.task.name
-    return bundle_dir, results
+    bundle = train_joint(default_bundle_config(progress))
+    # The cache folder is ours alone: a half-written one (a killed run) is replaced whole.
+    bundle.save(bundle_dir, overwrite=True)
+    return bundle_dir, list(bundle.results.values())
 
 
 def _gold_agreement(article: Path, rows: list[dict[str, Any]]) -> dict[str, float]:

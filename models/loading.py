@@ -47,3 +47,20 @@ def load_base_for_task(
     except OSError as exc:
         raise ModelNotAvailable(f"could not load base model {base_model!r}: {exc}") from None
     return model, tokenizer, resolved
+
+
+def load_base_for_tasks(base_model: str, tasks: dict[str, Task],
+                        loss_weights: dict[str, float] | None = None):
+    """A base encoder with one fresh head per task, sharing the encoder (BERT family)."""
+    from framelens.models.shared_encoder import MultiTaskBert, check_shareable
+    from transformers import AutoConfig, AutoModel
+
+    resolved = resolve_base_model(base_model)
+    try:
+        with quiet_transformers():
+            check_shareable(AutoConfig.from_pretrained(resolved.path))
+            tokenizer = AutoTokenizer.from_pretrained(resolved.path)
+            encoder = AutoModel.from_pretrained(resolved.path, trust_remote_code=False)
+    except OSError as exc:
+        raise ModelNotAvailable(f"could not load base model {base_model!r}: {exc}") from None
+    return MultiTaskBert(encoder, tasks, loss_weights), tokenizer, resolved

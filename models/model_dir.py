@@ -94,6 +94,12 @@ def card_body(path: str | Path, max_lines: int | None = None) -> str | None:
     return "\n".join(lines[:max_lines] if max_lines else lines)
 
 
+def bundle_shares_encoder(path: str | Path) -> bool:
+    """Whether the bundle's tasks were trained with one shared encoder."""
+    data = _read_json(Path(path, BUNDLE_FILE)) or {}
+    return bool(data.get("shared_encoder", False))
+
+
 def read_bundle(path: str | Path) -> dict[str, str]:
     """task name -> sub-directory (relative) of a multi-task bundle."""
     data = _read_json(Path(path, BUNDLE_FILE))
@@ -102,8 +108,8 @@ def read_bundle(path: str | Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data["tasks"].items()}
 
 
-def write_bundle(path: str | Path, tasks: Mapping[str, str]) -> None:
-    _write_json(Path(path, BUNDLE_FILE), {"tasks": dict(tasks)})
+def write_bundle(path: str | Path, tasks: Mapping[str, str], shared_encoder: bool = False) -> None:
+    _write_json(Path(path, BUNDLE_FILE), {"tasks": dict(tasks), "shared_encoder": shared_encoder})
 
 
 # -- weights ----------------------------------------------------------------------------------
@@ -136,6 +142,7 @@ def check_weights(path: str | Path, allow_pickle: bool = False) -> None:
 def load_weights(path: str | Path, device: str = "cpu", allow_pickle: bool = False):
     """(model, tokenizer) of a fine-tuned directory, in eval mode on `device`."""
     from framelens.models.loading import quiet_transformers
+    from safetensors import SafetensorError
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     check_weights(path, allow_pickle)
@@ -145,7 +152,7 @@ def load_weights(path: str | Path, device: str = "cpu", allow_pickle: bool = Fal
             model = AutoModelForSequenceClassification.from_pretrained(
                 str(path), use_safetensors=not allow_pickle or None, trust_remote_code=False
             )
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
         # A truncated or corrupt safetensors file surfaces as one of these.
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: the model could not be loaded ({first[:200]})") from None

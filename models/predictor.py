@@ -8,6 +8,7 @@ directory) or several (a bundle): callers never check what was loaded.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -21,6 +22,11 @@ from framelens.models.metadata import ModelMetadata
 from tqdm.auto import tqdm
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# torch: the weights as trained; onnx: the exported graph (framelens.models.onnx_backend);
+# auto: the int8 graph when its parity report passed, else torch.
+BACKENDS = ("auto", "torch", "onnx")
+_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_threads_set = False
 
 
 def pick_device(device: str | None = None) -> str:
@@ -38,6 +44,27 @@ def pick_device(device: str | None = None) -> str:
     if kind == "mps" and not torch.backends.mps.is_available():
         raise EnvironmentProblem("device 'mps' was asked for, but it is not available here")
     return name
+
+
+def cpu_threads() -> int:
+    """Intra-op threads for this process: OMP_NUM_THREADS when set (the user, a scheduler or
+    Ray chose), else every core this process may run on (its affinity, so a container's or
+    taskset's limit counts, unlike os.cpu_count())."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def use_all_cores() -> None:
+    """torch.set_num_threads(cores), once per process, unless the thread environment
+    variables are set: then the user has chosen and torch already follows them."""
+    global _threads_set
+    if _threads_set or any(os.environ.get(name) for name in _THREAD_ENV):
+        return
+    _threads_set = True
+    if torch.get_num_threads() != cpu_threads():
+        torch.set_num_threads(cpu_threads())
 
 
 def check_batch_size(batch_size: int) -> int:
@@ -79,11 +106,15 @@ class TaskModel:
     It owns its files (load and save go through `model_dir`), like setfit's model class.
     """
 
-    def __init__(self, model, tokenizer, metadata: ModelMetadata, device: str = "cpu"):
+    def __init__(self, model, tokenizer, metadata: ModelMetadata, device: str = "cpu",
+                 runner=None):
         self.model = model
         self.tokenizer = tokenizer
         self.metadata = metadata
         self.device = device
+        # An ONNX graph (`onnx_backend.OnnxRunner`) that computes the logits instead of
+        # `model`, which is then None: the same calls, another engine.
+        self.runner = runner
         # Fast tokenizers are not safe to call from several threads at once ("Already
         # borrowed"); the forward pass is. Lock only the tokenizer.
         self._tokenizer_lock = threading.Lock()
@@ -111,6 +142,9 @@ class TaskModel:
     def logits(self, texts: Sequence[str], batch_size: int = 32,
                progress: bool = False) -> np.ndarray:
         """Raw logits, shape (n, num_labels), in input order."""
+        if self.runner is not None:
+            name = self.task.name
+            return self.runner.logits(texts, batch_size, progress, tasks=[name])[name]
         texts = check_texts(texts)
         check_batch_size(batch_size)
         out = np.zeros((len(texts), len(self.task.labels)), dtype=np.float32)
@@ -128,6 +162,18 @@ class TaskModel:
         return probabilities(self.logits(texts, batch_size, progress), self.metadata.temperature)
 
 
+def _tie(models: list[TaskModel]) -> bool:
+    """Share one encoder between a bundle's task models, if they really have the same one
+    (same weights, same tokenizer settings); otherwise each runs its own."""
+    from framelens.models.shared_encoder import tie_encoders
+
+    first = models[0]
+    if any(m.metadata.max_length != first.metadata.max_length or m.device != first.device
+           for m in models[1:]):
+        return False
+    return tie_encoders([m.model for m in models])
+
+
 def _task_from_config(model) -> Task:
     """A task rebuilt from a plain Hugging Face model's config (a directory not made by us)."""
     id2label = {int(k): v for k, v in model.config.id2label.items()}
@@ -137,26 +183,49 @@ def _task_from_config(model) -> Task:
 
 
 class Predictor:
-    """Probabilities for one or several tasks: a model directory or a bundle, one interface."""
+    """Probabilities for one or several tasks: a model directory or a bundle, one interface.
 
-    def __init__(self, models: dict[str, TaskModel]):
+    When a bundle's tasks share one encoder (joint training), the encoder runs once per
+    batch and each task applies only its head.
+    """
+
+    def __init__(self, models: dict[str, TaskModel], shared_encoder: bool = False):
         if not models:
             raise ModelError("a predictor needs at least one task model")
         self.models = dict(models)
+        self.shared_encoder = shared_encoder and len(self.models) > 1
 
     @classmethod
     def load(cls, path: str | Path | None, device: str | None = None,
-             allow_pickle: bool = False) -> Predictor:
-        """A model directory (one task) or a bundle (one directory per task)."""
+             allow_pickle: bool = False, backend: str = "torch") -> Predictor:
+        """A model directory (one task) or a bundle (one directory per task).
+
+        `backend`: "torch" (the trained weights), "onnx" (the exported graph: int8 when its
+        parity report passed, else fp32) or "auto" (ONNX int8 when it exists and passed,
+        on a CPU; otherwise torch).
+        """
+        if backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if path is None or not str(path).strip():
             raise ModelError("no model given: pass a model directory or bundle")
         path = Path(path)
         if not path.exists():
             raise ModelError(f"{path}: no such model directory or bundle")
+        if backend != "torch":
+            from framelens.models.onnx_backend import load_task_models, select_variant
+
+            variant = select_variant(path, backend, device)
+            if variant is not None:
+                models, shared = load_task_models(path, variant)
+                return cls(models, shared_encoder=shared)
+        if pick_device(device).startswith("cpu"):
+            use_all_cores()
         if model_dir.is_bundle(path):
             subdirs = model_dir.read_bundle(path)
-            return cls({name: TaskModel.load(path / sub, device, allow_pickle)
-                        for name, sub in subdirs.items()})
+            models = {name: TaskModel.load(path / sub, device, allow_pickle)
+                      for name, sub in subdirs.items()}
+            shared = model_dir.bundle_shares_encoder(path) and _tie(list(models.values()))
+            return cls(models, shared_encoder=shared)
         model = TaskModel.load(path, device, allow_pickle)
         return cls({model.task.name: model})
 
@@ -190,7 +259,43 @@ class Predictor:
     def logits(self, texts: Sequence[str], batch_size: int = 32,
                progress: bool = False) -> dict[str, np.ndarray]:
         texts = check_texts(texts)
+        if all(m.runner is not None for m in self.models.values()):
+            return self._runner_logits(texts, batch_size, progress)
+        if self.shared_encoder:
+            return self._shared_logits(texts, batch_size, progress)
         return {name: m.logits(texts, batch_size, progress) for name, m in self.models.items()}
+
+    def _runner_logits(self, texts: list[str], batch_size: int,
+                       progress: bool) -> dict[str, np.ndarray]:
+        """ONNX graphs: each runs once for all the tasks it holds (a shared-encoder graph,
+        once for every task)."""
+        groups: dict[int, tuple[object, list[str]]] = {}
+        for m in self.models.values():
+            groups.setdefault(id(m.runner), (m.runner, []))[1].append(m.task.name)
+        out: dict[str, np.ndarray] = {}
+        for runner, names in groups.values():
+            out.update(runner.logits(texts, batch_size, progress, tasks=names))
+        return {key: out[m.task.name] for key, m in self.models.items()}
+
+    @torch.inference_mode()
+    def _shared_logits(self, texts: list[str], batch_size: int,
+                       progress: bool) -> dict[str, np.ndarray]:
+        """One encoder pass per batch, then every task's head on the pooled output."""
+        from framelens.models.shared_encoder import bert_head_logits
+
+        check_batch_size(batch_size)
+        first = next(iter(self.models.values()))
+        out = {name: np.zeros((len(texts), len(m.task.labels)), dtype=np.float32)
+               for name, m in self.models.items()}
+        batches = list(length_sorted_batches(texts, batch_size))
+        for idx in tqdm(batches, desc="classifying", unit="batch", disable=not progress):
+            with first._tokenizer_lock:
+                enc = first.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                      max_length=first.metadata.max_length, return_tensors="pt")
+            pooled = first.model.bert(**enc.to(first.device)).pooler_output
+            for name, m in self.models.items():
+                out[name][idx] = bert_head_logits(m.model, pooled).float().cpu().numpy()
+        return out
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 32,
                       progress: bool = False) -> dict[str, np.ndarray]:

@@ -121,19 +121,29 @@ def test_crossval_command_trains_in_memory_and_caches_folds(tiny_base_dir, mini_
             fh.write(json.dumps(r) + "\n")
     out = tmp_path / "cv"
     args = ["crossval", "--by", "conflict", "--task", "frame", "--data", str(data), "--out",
-            str(out), "--epochs", "1", "--base-model", str(tiny_base_dir)]
+            str(out), "--epochs", "1", "--base-model", str(tiny_base_dir),
+            "--methods", "transformer,joint,tfidf"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    summary = json.loads((out / "crossval.json").read_text())
+    summary = json.loads((out / "crossval-frame.json").read_text())
     assert summary["groups"] == ["north", "south"]
-    for method in ("transformer", "tfidf"):
+    for method in ("transformer", "joint", "tfidf"):
         per = summary["methods"][method]["per_group"]
         assert per["north"]["n"] == 23 and 0 <= per["north"]["macro_f1"] <= 1
     assert not list(tmp_path.glob("framelens-cv-*"))
     # A rerun reuses every finished fold (no training: fast, identical numbers).
     again = runner.invoke(app, args)
     assert again.exit_code == 0
-    assert json.loads((out / "crossval.json").read_text()) == summary
+    assert json.loads((out / "crossval-frame.json").read_text()) == summary
+    # The joint folds were trained once for both tasks: stance reads them from the cache.
+    joint = json.loads((out / "folds" / "joint-north.json").read_text())
+    assert set(joint) == {"frame", "stance"}
+    stance_args = [a if a != "frame" else "stance" for a in args]
+    stance_args[stance_args.index("transformer,joint,tfidf")] = "joint"
+    stance = runner.invoke(app, stance_args)
+    assert stance.exit_code == 0, stance.output
+    cached = json.loads((out / "crossval-stance.json").read_text())["methods"]["joint"]
+    assert cached["per_group"]["north"] == joint["stance"]
 
 
 def test_demo_uses_the_cached_bundle_and_writes_rows(trained_bundle, tmp_path, monkeypatch):

@@ -241,7 +241,7 @@ def test_crossval_tfidf_and_transformer(tiny_base_dir, mini_corpus, tmp_path):
         agg = summary["methods"][method]
         assert set(agg["per_group"]) == {"north", "south"}
         assert 0 <= agg["mean_macro_f1"] <= 1
-    assert (tmp_path / "cv" / "crossval.md").read_text().count("|") > 10
+    assert (tmp_path / "cv" / "crossval-frame.md").read_text().count("|") > 10
     # A rerun reuses finished folds instead of retraining.
     cached = tmp_path / "cv" / "folds" / "transformer-north.json"
     data = json.loads(cached.read_text())

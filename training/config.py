@@ -44,6 +44,11 @@ class TrainConfig:
     """Everything a training run needs; the defaults here are the default recipe."""
 
     task: str = "frame"
+    # Several tasks trained jointly with one shared encoder (e.g. ["frame", "stance"]): one
+    # forward pass labels them all. None: one task, `task`.
+    tasks: list[str] | None = None
+    # Weight of each task's loss in the joint sum (default 1 each).
+    task_weights: dict[str, float] | None = None
     # None means the bundled corpus split (data/corpus/{train,dev}.jsonl).
     train: str | None = None
     dev: str | None = None
@@ -90,10 +95,28 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         if self.task_definition is not None:
             self.resolve_task()  # a malformed [task] table fails now, not after loading data
+        if self.tasks is not None:
+            self.resolve_tasks()
 
     def resolve_task(self) -> Task:
         task = Task.from_dict(self.task_definition) if self.task_definition else get_task(self.task)
         return task.with_columns(self.text_column, self.label_column)
+
+    def resolve_tasks(self) -> dict[str, Task]:
+        """The jointly trained tasks (built-in ones; each reads its label from its own column)."""
+        if not self.tasks or len(set(self.tasks)) != len(self.tasks) or len(self.tasks) < 2:
+            raise ConfigError(f"tasks must name at least two different tasks, got {self.tasks!r}")
+        if self.task_definition:
+            raise ConfigError("a [task] table declares one task; joint training (tasks = [...]) "
+                              "uses built-in tasks")
+        resolved = {name: get_task(str(name)).with_columns(self.text_column) for name in self.tasks}
+        unknown = set(self.task_weights or {}) - set(resolved)
+        if unknown:
+            raise ConfigError(f"task_weights names tasks not trained: {', '.join(sorted(unknown))}")
+        for name, w in (self.task_weights or {}).items():
+            if isinstance(w, bool) or not isinstance(w, int | float) or w <= 0:
+                raise ConfigError(f"task_weights[{name!r}] must be a number > 0, got {w!r}")
+        return resolved
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,6 +138,8 @@ def _check_type(name: str, value: Any, _annotation: Any) -> None:
         if origin is int and isinstance(value, int) and not isinstance(value, bool):
             return
         if origin in (str, bool, dict) and isinstance(value, origin):
+            return
+        if origin is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
             return
     want = " or ".join("none" if k is type(None) else getattr(k, "__name__", str(k))
                        for k in allowed)

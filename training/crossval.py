@@ -24,9 +24,12 @@ from framelens.data.tasks import Task
 from framelens.training.config import TrainConfig
 from framelens.training.evaluation.baselines import fit_tfidf_lr
 from framelens.training.metrics import classification_metrics
+from framelens.training.multitask import train_joint
 from framelens.training.trainer import train as train_model
 
-METHODS = ("transformer", "tfidf")
+# transformer: one model per task; joint: one shared encoder for every task of the recipe
+# (each fold trained once, cached, and scored for each task); tfidf: TF-IDF + LR.
+METHODS = ("transformer", "joint", "tfidf")
 
 
 def read_rows(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
@@ -70,6 +73,29 @@ def run_transformer_fold(task: Task, train, dev, test, base: TrainConfig) -> dic
     return _score([l2i[r[task.label_column]] for r in test], list(np.argmax(probs, axis=1)), task)
 
 
+def run_joint_fold(train, dev, test, base: TrainConfig) -> dict[str, Any]:
+    """One shared-encoder model for every task of `base.tasks`; scores per task."""
+    cfg = replace(base, out=None, calibrate=False, resume=False,
+                  tasks=base.tasks or ["frame", "stance"])
+    tasks = cfg.resolve_tasks()
+    text_column = next(iter(tasks.values())).text_column
+
+    def columns(rows):
+        return datasets.Dataset.from_dict(
+            {text_column: [r[text_column] for r in rows]}
+            | {t.label_column: [r[t.label_column] for r in rows] for t in tasks.values()})
+
+    bundle = train_joint(cfg, columns(train), columns(dev))
+    texts = [r[text_column] for r in test]
+    from framelens.models.predictor import Predictor
+
+    predictor = Predictor({name: r.model for name, r in bundle.results.items()})
+    probs = predictor.predict_proba(texts, batch_size=64)
+    return {name: _score([t.label2id[r[t.label_column]] for r in test],
+                         list(np.argmax(probs[name], axis=1)), t)
+            for name, t in tasks.items()}
+
+
 def crossval(
     rows: Sequence[dict[str, Any]],
     task: Task,
@@ -93,14 +119,20 @@ def crossval(
     for group in chosen:
         train, dev, test = leave_one_group_out_fold(rows, by, group)
         for method in methods:
-            cache = folds_dir / f"{method}-{group}.json"
+            # Joint folds hold every task's scores, so one cache serves each task's run.
+            name = f"{method}-{group}" if method == "joint" else f"{method}-{task.name}-{group}"
+            cache = folds_dir / f"{name}.json"
             if cache.is_file():
                 res = json.loads(cache.read_text())
             elif method == "tfidf":
                 res = run_tfidf_fold(task, train, dev, test)
+            elif method == "joint":
+                res = run_joint_fold(train, dev, test, base_config)
             else:
                 res = run_transformer_fold(task, train, dev, test, base_config)
             cache.write_text(json.dumps(res, indent=2) + "\n")
+            if method == "joint":
+                res = res[task.name]
             results[method][group] = res
             if on_fold:
                 on_fold(method, group, res)
@@ -109,8 +141,8 @@ def crossval(
         "methods": {m: _aggregate(results[m]) for m in methods},
         "epochs": base_config.epochs, "base_model": base_config.base_model,
     }
-    (out_dir / "crossval.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out_dir / "crossval.md").write_text(crossval_markdown(summary))
+    (out_dir / f"crossval-{task.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out_dir / f"crossval-{task.name}.md").write_text(crossval_markdown(summary))
     return summary
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from framelens.data.corpus import split_path
 from framelens.data.errors import DataError, EnvironmentProblem
-from framelens.data.labelled import load_labelled
+from framelens.data.labelled import load_labelled, log_warnings, overlap_warning
 from framelens.data.tasks import Task
 from framelens.models.card import CardInfo, render_model_card
 from framelens.models.loading import load_base_for_task
@@ -123,6 +123,22 @@ def checkpoint_dir(out: str | Path) -> Path:
     return out.parent / f".{out.name}.checkpoints"
 
 
+def last_complete_checkpoint(ckpt: Path) -> Path | None:
+    """The newest checkpoint that was written to the end, or None.
+
+    A run killed while saving leaves a `checkpoint-N` without `trainer_state.json` (the
+    Trainer writes it last); resuming from it would fail, so it is removed and the one
+    before it is used.
+    """
+    found = sorted((p for p in Path(ckpt).glob("checkpoint-*") if p.name[11:].isdigit()),
+                   key=lambda p: int(p.name[11:]))
+    for candidate in reversed(found):
+        if (candidate / "trainer_state.json").is_file():
+            return candidate
+        shutil.rmtree(candidate, ignore_errors=True)
+    return None
+
+
 # -- load ---------------------------------------------------------------------------------------
 def _source_name(given: str | Path) -> str:
     path = Path(given)
@@ -159,6 +175,11 @@ def load_data(config: TrainConfig, train: DataSource = None,
     task = config.resolve_task()
     train_data = load_split(train if train is not None else config.train, "train", task)
     dev_data = load_split(dev if dev is not None else config.dev, "dev", task)
+    # Dev rows also in train inflate every dev score: say so before the training starts.
+    overlap = overlap_warning(train_data.dataset[task.text_column],
+                              dev_data.dataset[task.text_column], train_data.source,
+                              dev_data.source, task.text_column)
+    log_warnings([overlap] if overlap else [])
     return task, train_data, dev_data
 
 
@@ -180,6 +201,38 @@ def _report_to(config: TrainConfig) -> list[str]:
         raise EnvironmentProblem("--report-to tensorboard needs the tensorboard package: "
                                  "pip install 'framelens[tensorboard]'") from None
     return [config.report_to]
+
+
+def training_arguments(config: TrainConfig, ckpt: Path, device: str, n_train: int,
+                       **extra: Any) -> TrainingArguments:
+    """The Trainer's settings for a recipe: evaluate and save every epoch, keep the best
+    by dev macro-F1 (restored at the end), and nothing sent anywhere unless asked."""
+    steps_per_epoch = max(1, -(-n_train // config.batch_size))
+    return TrainingArguments(
+        output_dir=str(ckpt),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.eval_batch_size,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=int(config.warmup_ratio * steps_per_epoch * config.epochs),
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="epoch",
+        load_best_model_at_end=True,
+        metric_for_best_model="macro_f1",
+        greater_is_better=True,
+        save_total_limit=2,  # the best and the latest: enough to resume and to restore
+        seed=config.seed,
+        use_cpu=device == "cpu",
+        report_to=_report_to(config),
+        disable_tqdm=not config.progress,
+        dataloader_num_workers=0,
+        # Batches of similar length: less padding, the main cost of a CPU step.
+        train_sampling_strategy="group_by_length",
+        **_precision_flags(config, device),
+        **extra,
+    )
 
 
 def _compute_metrics(task: Task):
@@ -219,29 +272,7 @@ def fit(config: TrainConfig, task: Task, train_ds: datasets.Dataset, dev_ds: dat
         return ds.map(tokenize, batched=True, remove_columns=drop)
 
     train_tok, dev_tok = prepare(train_ds), prepare(dev_ds)
-    steps_per_epoch = max(1, -(-len(train_tok) // config.batch_size))
-    args = TrainingArguments(
-        output_dir=str(ckpt),
-        num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.eval_batch_size,
-        learning_rate=config.learning_rate,
-        weight_decay=config.weight_decay,
-        warmup_steps=int(config.warmup_ratio * steps_per_epoch * config.epochs),
-        eval_strategy="epoch",
-        save_strategy="epoch",
-        logging_strategy="epoch",
-        load_best_model_at_end=True,
-        metric_for_best_model="macro_f1",
-        greater_is_better=True,
-        save_total_limit=2,  # the best and the latest: enough to resume and to restore
-        seed=config.seed,
-        use_cpu=device == "cpu",
-        report_to=_report_to(config),
-        disable_tqdm=not config.progress,
-        dataloader_num_workers=0,
-        **_precision_flags(config, device),
-    )
+    args = training_arguments(config, ckpt, device, len(train_tok))
     trainer = Trainer(
         model=model,
         args=args,
@@ -254,10 +285,10 @@ def fit(config: TrainConfig, task: Task, train_ds: datasets.Dataset, dev_ds: dat
                            if config.class_weights else None),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
     )
-    resume = config.resume and any(ckpt.glob("checkpoint-*"))
+    resume = last_complete_checkpoint(ckpt) if config.resume else None
     if config.resume and not resume:
         log.warning("--resume: no checkpoint in %s, starting from scratch", ckpt)
-    trainer.train(resume_from_checkpoint=True if resume else None)
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     # The best epoch's weights are loaded back: score them once more, with per-class detail.
     trainer.model.eval()
     return trainer, trainer.predict(dev_tok), resolved

@@ -18,9 +18,13 @@ def crossval(
     data: Annotated[list[Path] | None, Opt(help="Corpus files (default: the bundled corpus; "
                                            "rows keep their train/dev split column).")] = None,
     out: Annotated[Path, Opt(help="Output folder (finished folds are reused).")] = Path("runs/crossval"),
-    methods: Annotated[str, Opt(help="Comma-separated: transformer, tfidf.")] = "transformer,tfidf",
+    methods: Annotated[str, Opt(help="Comma-separated: transformer (one model per task), joint "
+                                "(one shared encoder for frame and stance), tfidf.")
+                       ] = "joint,tfidf",
     groups: Annotated[str | None, Opt(help="Only these comma-separated groups.")] = None,
-    epochs: Annotated[float, Opt(help="Max epochs per transformer fold.")] = 4,
+    config: Annotated[Path | None, Opt(help="Recipe TOML for the transformer folds.")] = None,
+    epochs: Annotated[float | None, Opt(help="Max epochs per fold (default: the recipe's).")
+                      ] = None,
     base_model: Annotated[str | None, Opt(help="Base model for the transformer folds "
                                           "(default: the registry's default).")] = None,
 ) -> None:
@@ -36,7 +40,7 @@ def crossval(
         from framelens.data.errors import ConfigError
 
         raise ConfigError(f"unknown method(s) {bad}; choose from {', '.join(METHODS)}")
-    cfg = load_config(task=task, epochs=epochs, base_model=base_model, progress=False)
+    cfg = load_config(config, task=task, epochs=epochs, base_model=base_model, progress=False)
     rows = read_rows(data or corpus_files())
 
     def report(method: str, group: str, res: dict) -> None:
@@ -47,4 +51,4 @@ def crossval(
     for m, agg in summary["methods"].items():
         console.print(f"[bold]{m}[/bold]: mean macro-F1 {agg['mean_macro_f1']:.3f} ± "
                       f"{agg['sd_macro_f1']:.3f} over {len(summary['groups'])} held-out {by} values")
-    console.print(f"written: {out / 'crossval.json'}, {out / 'crossval.md'}")
+    console.print(f"written: {out / f'crossval-{task}.json'}, {out / f'crossval-{task}.md'}")

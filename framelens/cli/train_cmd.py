@@ -18,6 +18,9 @@ D = TrainConfig()
 def train(
     task: Annotated[str | None, Opt(help=f"Built-in task (frame, stance) or the \\[task] table "
                                     f"of --config. Default: {D.task}.")] = None,
+    tasks: Annotated[str | None, Opt(help="Train these tasks jointly with one shared encoder "
+                                     "(comma-separated, e.g. frame,stance); --out becomes a "
+                                     "bundle.")] = None,
     train_file: Annotated[Path | None, Opt("--train", help="Training file (CSV/TSV/JSONL/"
                                            "Parquet). Default: the bundled corpus train split.")
                           ] = None,
@@ -62,10 +65,12 @@ def train(
 ) -> None:
     """Fine-tune a transformer for one task and save a Hugging Face model directory."""
     from framelens.training.config import load_config
+    from framelens.training.multitask import train_joint_and_save
     from framelens.training.trainer import train_and_save
 
     cfg = load_config(
-        config, task=task, train=_s(train_file), dev=_s(dev_file), out=str(out),
+        config, task=task, tasks=[t.strip() for t in tasks.split(",") if t.strip()] if tasks
+        else None, train=_s(train_file), dev=_s(dev_file), out=str(out),
         base_model=base_model, text_column=text_column, label_column=label_column,
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
         max_length=max_length, seed=seed, class_weights=class_weights,
@@ -73,12 +78,20 @@ def train(
         calibrate=calibrate, report_to=report_to, resume=resume or None,
         keep_checkpoints=keep_checkpoints or None,
     )
-    result = train_and_save(cfg, overwrite=overwrite)
-    console.print(f"[bold green]done[/bold green] {result.summary()}", highlight=False)
-    if result.calibration is not None:
-        console.print(result.calibration.summary(), highlight=False)
-    elif result.calibration_skipped:
-        console.print(f"[yellow]{result.calibration_skipped}[/yellow]", highlight=False)
+    if cfg.tasks:
+        bundle = train_joint_and_save(cfg, overwrite=overwrite)
+        console.print(f"[bold green]done[/bold green] {bundle.summary()}", highlight=False)
+        results = list(bundle.results.values())
+    else:
+        result = train_and_save(cfg, overwrite=overwrite)
+        console.print(f"[bold green]done[/bold green] {result.summary()}", highlight=False)
+        results = [result]
+    for r in results:
+        if r.calibration is not None:
+            console.print(f"{r.task.name}: {r.calibration.summary()}", highlight=False)
+        elif r.calibration_skipped:
+            console.print(f"[yellow]{r.task.name}: {r.calibration_skipped}[/yellow]",
+                          highlight=False)
 
 
 def _s(path: Path | None) -> str | None:
