@@ -105,9 +105,13 @@ def _is_abbreviation(text_before: str) -> bool:
 
 # After a dotted abbreviation such as "a.m." or "U.S.", these words almost always start a
 # new sentence ("at 6 a.m. Then the shelling began"), while a name or a weekday does not.
-_SENTENCE_STARTERS = frozenset(
-    ["the", "then", "he", "she", "it", "they", "we", "i", "a", "an", "in", "on", "at", "but", "and", "this", "that", "there", "these", "those", "his", "her", "their", "our", "its", "after", "before", "when", "while", "later", "meanwhile", "however", "officials", "police", "residents", "witnesses", "no", "some", "many", "most"]
-)
+_SENTENCE_STARTERS = frozenset([
+    "the", "then", "he", "she", "it", "they", "we", "i", "a", "an", "in", "on", "at", "but", "and",
+    "this", "that", "there", "these", "those", "his", "her", "their", "our", "its", "after",
+    "before", "when", "while", "later", "meanwhile", "however", "officials", "police", "residents",
+    "witnesses", "no", "some", "many", "most",
+])
+
 _TERMINAL = ".!?:;\"'\u201d\u2019)]"
 # A line shorter than this share of its block's longest line, without final punctuation,
 # is a headline or dateline rather than a wrapped line.

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from framelens.data.dedup import near_duplicate_pairs, normalise
-from framelens.data.errors import DataIssue
-from framelens.data.readers import read_table
+from framelens.data.errors import DataError, DataIssue
+from framelens.data.readers import is_missing, read_table
 from framelens.data.schema import FRAME_KEYWORDS, REQUIRED_FIELDS, TAGS, VOCABULARIES
 
 
@@ -36,16 +36,39 @@ class ValidationReport:
         return not self.errors
 
 
-def load_rows(paths: Sequence[str | Path]) -> tuple[list[CorpusRow], list[DataIssue]]:
+def load_rows(paths: Sequence[str | Path],
+              required: Sequence[str] = ("text",)) -> tuple[list[CorpusRow], list[DataIssue]]:
+    """Every row of every file, and the schema columns each file lacks.
+
+    A file that cannot be read, or lacks a `required` column, raises a DataError (after
+    every file has been tried, so one run lists them all): without text there is nothing
+    to check or audit, and stats or an audit must not quietly run on fewer rows.
+    """
     rows: list[CorpusRow] = []
     issues: list[DataIssue] = []
+    fatal: list[DataIssue] = []
     for path in paths:
-        table = read_table(path)
-        missing = [f for f in REQUIRED_FIELDS if f not in table.dataset.column_names]
-        issues += [DataIssue(str(path), None, f, "missing column") for f in missing]
-        for i, record in enumerate(table.dataset):
+        try:
+            table = read_table(path)
+        except DataError as exc:
+            fatal += exc.issues
+            continue
+        have = ", ".join(table.column_names) or "(none)"
+        for name in REQUIRED_FIELDS:
+            if name not in table.column_names:
+                issue = DataIssue(str(path), None, name, f"missing column (columns found: {have})")
+                (fatal if name in required else issues).append(issue)
+        if not len(table):
+            issues.append(DataIssue(str(path), None, "(file)", "contains no rows (only a header?)"))
+        for i, record in enumerate(table.records()):
             rows.append(CorpusRow(str(path), table.row_number(i), record))
+    if fatal:
+        raise DataError(fatal)
     return rows, issues
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r:.60}"
 
 
 def _check_row(row: CorpusRow, expected_split: str | None) -> list[DataIssue]:
@@ -56,19 +79,35 @@ def _check_row(row: CorpusRow, expected_split: str | None) -> list[DataIssue]:
         issues.append(DataIssue(row.path, row.line, field_name, problem))
 
     for name in REQUIRED_FIELDS:
-        if name in d and (d[name] is None or not str(d[name]).strip()):
+        if name not in d:
+            continue
+        value = d[name]
+        if is_missing(value) or (isinstance(value, str) and not value.strip()):
             add(name, "empty value")
+        elif name == "id" and isinstance(value, int) and not isinstance(value, bool):
+            continue  # numeric ids join back as well as text ones
+        elif not isinstance(value, str):
+            # A label 0 or 1 is as unknown as a label "peace": labels are names, not numbers.
+            allowed = VOCABULARIES.get(name)
+            extra = f" (allowed: {', '.join(allowed)})" if allowed else ""
+            add(name, f"must be text, got {_describe(value)}{extra}")
     for name, allowed in VOCABULARIES.items():
         value = d.get(name)
-        if value and value not in allowed:
+        if isinstance(value, str) and value.strip() and value not in allowed:
             add(name, f"{value!r} is not allowed (allowed: {', '.join(allowed)})")
-    if expected_split and d.get("split") and d["split"] != expected_split:
-        add("split", f"{d['split']!r} found in the {expected_split} file")
-    text = d.get("text") or ""
+    split = d.get("split")
+    if expected_split and isinstance(split, str) and split and split != expected_split:
+        add("split", f"{split!r} found in the {expected_split} file")
+    text = _text(d)
     n_words = len(text.split())
     if text and not 3 <= n_words <= 90:
         add("text", f"{n_words} words; sentences should have 3-90 words")
-    tags = d.get("tags") or []
+    tags = d.get("tags")
+    if is_missing(tags):
+        tags = []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        add("tags", f"must be a list of tag names, got {_describe(tags)}")
+        tags = []
     for tag in tags:
         if tag not in TAGS:
             add("tags", f"unknown tag {tag!r} (allowed: {', '.join(TAGS)})")
@@ -82,6 +121,12 @@ def _check_row(row: CorpusRow, expected_split: str | None) -> list[DataIssue]:
     if "neutral_mention" in tags and d.get("frame") != "neutral":
         add("tags", "tagged neutral_mention but the frame is not neutral")
     return issues
+
+
+def _text(d: dict[str, Any]) -> str:
+    """The row's text, or "" when it is missing or not text (reported by _check_row)."""
+    text = d.get("text")
+    return text if isinstance(text, str) else ""
 
 
 def _split_of_file(path: str) -> str | None:
@@ -100,7 +145,8 @@ def validate_corpus(paths: Sequence[str | Path]) -> ValidationReport:
     seen_texts: dict[str, CorpusRow] = {}
     for row in rows:
         report.errors += _check_row(row, _split_of_file(row.path))
-        rid = str(row.data.get("id") or "")
+        raw_id = row.data.get("id")
+        rid = "" if is_missing(raw_id) else str(raw_id).strip()
         if rid and rid in seen_ids:
             report.errors.append(
                 DataIssue(
@@ -111,7 +157,7 @@ def validate_corpus(paths: Sequence[str | Path]) -> ValidationReport:
                 )
             )
         seen_ids.setdefault(rid, row)
-        norm = normalise(row.data.get("text") or "")
+        norm = normalise(_text(row.data))
         if norm and norm in seen_texts:
             report.errors.append(
                 DataIssue(
@@ -123,8 +169,10 @@ def validate_corpus(paths: Sequence[str | Path]) -> ValidationReport:
             )
         seen_texts.setdefault(norm, row)
 
-    texts = [r.data.get("text") or "" for r in rows]
-    for i, j, score in near_duplicate_pairs(texts):
+    texts = [_text(r.data) for r in rows]
+    # scikit-learn refuses a vocabulary with no words ("empty vocabulary"): nothing to pair.
+    pairs = near_duplicate_pairs(texts) if any(normalise(t) for t in texts) else []
+    for i, j, score in pairs:
         a, b = rows[i], rows[j]
         if normalise(texts[i]) == normalise(texts[j]):
             continue  # already reported as a duplicate

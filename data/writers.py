@@ -15,6 +15,7 @@ OUTPUT_SUFFIXES = (".jsonl", ".csv")
 
 
 def write_rows(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
+    """Write `rows` to a .jsonl or .csv file atomically; an OutputError if it cannot be."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
@@ -26,7 +27,9 @@ def write_rows(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
-            fields = list(rows[0]) if rows else ["index", "text"]
+            # Every key of every row, in first-seen order: a row with an extra field (a
+            # note) must not make the writer fail after the work is done.
+            fields = list(dict.fromkeys(k for row in rows for k in row)) or ["index", "text"]
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             writer.writerows(rows)

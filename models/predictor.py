@@ -269,7 +269,7 @@ class Predictor:
                        progress: bool) -> dict[str, np.ndarray]:
         """ONNX graphs: each runs once for all the tasks it holds (a shared-encoder graph,
         once for every task)."""
-        groups: dict[int, tuple[object, list[str]]] = {}
+        groups: dict[int, tuple] = {}  # id(runner) -> (runner, its tasks)
         for m in self.models.values():
             groups.setdefault(id(m.runner), (m.runner, []))[1].append(m.task.name)
         out: dict[str, np.ndarray] = {}

@@ -16,6 +16,7 @@ from typing import overload
 import numpy as np
 from framelens.data.sentences import sentence_spans
 from framelens.models.predictor import Predictor, check_texts
+from framelens.serving.notes import document_notes, text_notes
 from framelens.serving.results import Analysis, DocumentSummary, Result, SentenceResult, TaskResult
 
 
@@ -33,9 +34,14 @@ class Classifier:
 
     @classmethod
     def load(cls, path: str | Path, device: str | None = None, allow_pickle: bool = False,
-             batch_size: int = 32) -> Classifier:
-        """A model directory or a bundle (frame + stance)."""
-        return cls(Predictor.load(path, device=device, allow_pickle=allow_pickle), batch_size)
+             batch_size: int = 32, backend: str = "auto") -> Classifier:
+        """A model directory or a bundle (frame + stance).
+
+        `backend="auto"` runs the int8 ONNX graph when `framelens export onnx --quantize int8`
+        made one and its parity report passed; otherwise torch ("torch" or "onnx" to choose).
+        """
+        return cls(Predictor.load(path, device=device, allow_pickle=allow_pickle,
+                                  backend=backend), batch_size)
 
     @property
     def tasks(self) -> list[str]:
@@ -62,10 +68,19 @@ class Classifier:
         if not texts:
             return []
         probs = self.predictor.predict_proba(texts, batch_size or self.batch_size)
-        return [self._result(text, probs, i) for i, text in enumerate(texts)]
+        notes = self._notes(texts)
+        return [self._result(text, probs, i, notes[i]) for i, text in enumerate(texts)]
 
-    def _result(self, text: str, probs: dict[str, np.ndarray], i: int) -> Result:
-        return Result(text, self._task_results(probs, i))
+    def _result(self, text: str, probs: dict[str, np.ndarray], i: int,
+                notes: list[str] | None = None) -> Result:
+        return Result(text, self._task_results(probs, i), notes=notes or [])
+
+    def _notes(self, texts: Sequence[str]) -> list[list[str]]:
+        """Per text: truncated beyond the model's length, or mostly non-Latin script."""
+        models = list(self.predictor.models.values())
+        first = models[0]
+        return text_notes(texts, first.tokenizer, min(m.metadata.max_length for m in models),
+                          getattr(first, "_tokenizer_lock", None))
 
     def _task_results(self, probs: dict[str, np.ndarray], i: int) -> dict[str, TaskResult]:
         return {t: TaskResult.from_probs(self.labels(t), p[i]) for t, p in probs.items()}
@@ -85,12 +100,15 @@ class Classifier:
         flat = [s.text for doc in spans for s in doc]
         probs = (self.predictor.predict_proba(flat, batch_size or self.batch_size)
                  if flat else {})
+        notes = self._notes(flat) if flat else []
         out, k = [], 0
-        for doc_id, doc in zip(ids, spans, strict=True):
+        for doc_id, article, doc in zip(ids, articles, spans, strict=True):
             sentences = []
             for index, span in enumerate(doc):
                 sentences.append(SentenceResult(span.text, self._task_results(probs, k),
-                                                index=index, start=span.start, end=span.end))
+                                                notes=notes[k], index=index, start=span.start,
+                                                end=span.end))
                 k += 1
-            out.append(Analysis(doc_id, sentences, DocumentSummary.of(sentences, self.label_sets)))
+            out.append(Analysis(doc_id, sentences, DocumentSummary.of(sentences, self.label_sets),
+                                notes=document_notes(article, [s.notes for s in sentences])))
         return out

@@ -43,12 +43,16 @@ class Result:
 
     text: str
     tasks: dict[str, TaskResult]
+    # Caveats on this text (truncated, not English): see framelens.serving.notes.
+    notes: list[str] = field(default_factory=list)
 
     def __getitem__(self, task: str) -> TaskResult:
         return self.tasks[task]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, **{name: r.to_dict() for name, r in self.tasks.items()}}
+        out = {"text": self.text, **{name: r.to_dict() for name, r in self.tasks.items()}}
+        # Only when there is something to say, so plain results keep their shape.
+        return out | {"notes": list(self.notes)} if self.notes else out
 
     def flat(self) -> dict[str, Any]:
         """The task columns of a row: `T`, `T_confidence`, `T_p_<label>` for each task T."""
@@ -84,15 +88,24 @@ class DocumentSummary:
 
     @classmethod
     def of(cls, results: Sequence[Result], labels: Mapping[str, Sequence[str]]) -> DocumentSummary:
-        n = len(results)
+        counts = {task: {lab: sum(r[task].label == lab for r in results) for lab in names}
+                  for task, names in labels.items()}
+        sums = {task: sum(r[task].confidence for r in results) for task in labels}
+        return cls.from_counts(len(results), counts, sums, labels)
+
+    @classmethod
+    def from_counts(cls, n: int, counts: Mapping[str, Mapping[str, int]],
+                    confidence_sums: Mapping[str, float],
+                    labels: Mapping[str, Sequence[str]]) -> DocumentSummary:
+        """The summary from label counts and summed confidences: the batch engine streams a
+        document's sentences in chunks and keeps only these, not the sentences."""
         shares, dominant, confidence = {}, {}, {}
         for task, names in labels.items():
-            counts = {lab: sum(r[task].label == lab for r in results) for lab in names}
-            shares[task] = {lab: round(c / n, DECIMALS) if n else 0.0 for lab, c in counts.items()}
+            got = {lab: counts[task].get(lab, 0) for lab in names}
+            shares[task] = {lab: round(c / n, DECIMALS) if n else 0.0 for lab, c in got.items()}
             # Ties go to the label declared first: deterministic, and documented.
-            dominant[task] = max(names, key=lambda lab: counts[lab]) if n else None
-            confidence[task] = (round(sum(r[task].confidence for r in results) / n, DECIMALS)
-                                if n else None)
+            dominant[task] = max(names, key=lambda lab: got[lab]) if n else None
+            confidence[task] = round(confidence_sums[task] / n, DECIMALS) if n else None
         return cls(n, shares, dominant, confidence)
 
     def to_dict(self) -> dict[str, Any]:

@@ -82,3 +82,46 @@ def trained_bundle(tiny_base_dir, trained_frame, tmp_path_factory) -> Path:
     train_and_save(tiny_config(tiny_base_dir, bundle / "stance", task="stance"))
     write_bundle(bundle, {"frame": "frame", "stance": "stance"})
     return bundle
+
+
+# -- the README's Reliability table ------------------------------------------------------------
+# Tests marked `reliability(area=..., case=..., expect=...)` are the faults injected and bad
+# inputs tried. With FRAMELENS_RELIABILITY_REPORT=PATH set, each one's case, expected outcome
+# and result are written to PATH as JSON when the run ends; tools/reliability_table.py turns
+# that into the README table, so the table is generated from a test run, never typed.
+_RELIABILITY: dict[str, dict] = {}
+
+
+def _reliability_path() -> str | None:
+    import os
+
+    return os.environ.get("FRAMELENS_RELIABILITY_REPORT") or None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    marker = item.get_closest_marker("reliability")
+    if marker is None or _reliability_path() is None:
+        return report
+    entry = _RELIABILITY.setdefault(item.nodeid, {
+        "area": marker.kwargs.get("area", ""), "case": marker.kwargs["case"],
+        "expect": marker.kwargs["expect"], "result": "not run", "test": item.nodeid,
+    })
+    if report.failed:
+        entry["result"] = "failed"
+    elif report.skipped and entry["result"] != "failed":
+        entry["result"] = "skipped"
+    elif report.when == "call" and report.passed and entry["result"] == "not run":
+        entry["result"] = "passed"
+    return report
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = _reliability_path()
+    if path is None or not _RELIABILITY:
+        return
+    order = {item.nodeid: i for i, item in enumerate(session.items)}
+    cases = sorted(_RELIABILITY.values(), key=lambda e: order.get(e["test"], len(order)))
+    Path(path).write_text(json.dumps({"cases": cases}, indent=1, ensure_ascii=False) + "\n",
+                          encoding="utf-8")

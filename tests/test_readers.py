@@ -111,3 +111,44 @@ def test_a_label_list_in_a_cell_is_an_unknown_label(tmp_path):
     path.write_text(json.dumps({"text": "Both.", "frame": "humanitarian;neutral"}) + "\n")
     with pytest.raises(DataError, match="multi.jsonl:1: frame: unknown label"):
         load_labelled(path, FRAME)
+
+
+def test_json_array_rows_are_numbered_by_the_line_each_object_starts_on(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(ROWS, indent=2))
+    ds, table = load_labelled(path, FRAME)
+    assert ds["labels"] == [0, 1, 2]
+    assert table.row_numbers == [2, 6, 10]
+
+
+def test_values_are_validated_as_the_file_gave_them(tmp_path):
+    """A JSON 0 among label names is an unknown label (not a type clash), and a column that
+    mixes text and numbers is stored as text once the rows are valid."""
+    from framelens.data.readers import read_table
+
+    path = tmp_path / "mixed.jsonl"
+    rows = [{"id": 7, "text": "Aid came today.", "frame": "neutral"},
+            {"id": "x8", "text": "Talks resume.", "frame": "neutral"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = read_table(path)
+    assert table.column("id") == [7, "x8"]
+    assert table.dataset["id"] == ["7", "x8"]
+    path.write_text(json.dumps(rows[0] | {"frame": 0}) + "\n")
+    with pytest.raises(DataError, match=r"mixed.jsonl:1: frame: unknown label 0 .*not class numbers"):
+        load_labelled(path, FRAME)
+
+
+def test_a_write_never_leaves_a_partial_file(tmp_path):
+    from framelens.data.errors import OutputError
+    from framelens.data.outputs import atomic_file
+
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_file(target) as fh:
+        fh.write("half")
+        raise RuntimeError("a bug mid-write")
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+    with pytest.raises(OutputError, match="unsupported output type"):
+        from framelens.data.writers import write_rows
+
+        write_rows([{"a": 1}], tmp_path / "out.xlsx")

@@ -108,6 +108,7 @@ def audit(
     """Find likely mislabelled rows from out-of-fold probabilities (confident learning)."""
     import numpy as np
 
+    from framelens.data.errors import DataError, DataIssue
     from framelens.data.tasks import get_task
     from framelens.data.validate import load_rows
     from framelens.data.writers import write_rows
@@ -115,7 +116,16 @@ def audit(
     from framelens.training.audit import audit_rows, out_of_fold_probs
 
     spec = get_task(task)
-    rows = [r.data for r in load_rows(_paths(paths))[0]]
+    loaded, issues = load_rows(_paths(paths))
+    if issues:
+        raise DataError(issues)
+    rows = [r.data for r in loaded]
+    bad = [DataIssue(r.path, r.line, spec.label_column,
+                     f"unknown label {r.data.get(spec.label_column)!r} (allowed: "
+                     f"{', '.join(spec.labels)})")
+           for r in loaded if r.data.get(spec.label_column) not in spec.label2id]
+    if bad:
+        raise DataError(bad)
     texts = [r["text"] for r in rows]
     labels = np.asarray([spec.label2id[r[spec.label_column]] for r in rows])
     embeddings = (Encoder(base_model) if base_model else Encoder()).encode(texts, progress=True)
