@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import overload
 
 import numpy as np
-from framelens.data.sentences import sentence_spans
+from framelens.data.sentences import Sentence, sentence_spans
 from framelens.models.predictor import Predictor, check_texts
 from framelens.serving.notes import document_notes, text_notes
 from framelens.serving.results import Analysis, DocumentSummary, Result, SentenceResult, TaskResult
@@ -97,18 +97,19 @@ class Classifier:
         articles = check_texts(articles)
         ids = list(doc_ids) if doc_ids is not None else [None] * len(articles)
         spans = [sentence_spans(a) for a in articles]
-        flat = [s.text for doc in spans for s in doc]
-        probs = (self.predictor.predict_proba(flat, batch_size or self.batch_size)
-                 if flat else {})
-        notes = self._notes(flat) if flat else []
+        results = self.predict([s.text for doc in spans for s in doc], batch_size)
         out, k = [], 0
         for doc_id, article, doc in zip(ids, articles, spans, strict=True):
-            sentences = []
-            for index, span in enumerate(doc):
-                sentences.append(SentenceResult(span.text, self._task_results(probs, k),
-                                                notes=notes[k], index=index, start=span.start,
-                                                end=span.end))
-                k += 1
-            out.append(Analysis(doc_id, sentences, DocumentSummary.of(sentences, self.label_sets),
-                                notes=document_notes(article, [s.notes for s in sentences])))
+            out.append(self.assemble(doc_id, article, doc, results[k : k + len(doc)]))
+            k += len(doc)
         return out
+
+    def assemble(self, doc_id: str | None, article: str, spans: Sequence[Sentence],
+                 results: Sequence[Result]) -> Analysis:
+        """An article's Analysis from its sentence spans and their results, however those
+        were scored (here in one pass, or by the server's micro-batches)."""
+        sentences = [SentenceResult(span.text, r.tasks, notes=r.notes, index=i, start=span.start,
+                                    end=span.end)
+                     for i, (span, r) in enumerate(zip(spans, results, strict=True))]
+        return Analysis(doc_id, sentences, DocumentSummary.of(sentences, self.label_sets),
+                        notes=document_notes(article, [s.notes for s in sentences]))

@@ -15,11 +15,10 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 def line_spans(text: str) -> list[tuple[int, int, int]]:
     """(line number, start, end) of every non-blank line, trimmed, offsets into `text`."""
-    out, number = [], 0
-    for match in _LINE.finditer(text):
+    out = []
+    for number, match in enumerate(_LINE.finditer(text), start=1):
         if match.start() == match.end():
             break
-        number += 1
         body = match.group().rstrip("\r\n")
         stripped = body.strip()
         if stripped:

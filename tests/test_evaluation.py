@@ -243,7 +243,7 @@ def test_crossval_tfidf_and_transformer(tiny_base_dir, mini_corpus, tmp_path):
         assert 0 <= agg["mean_macro_f1"] <= 1
     assert (tmp_path / "cv" / "crossval-frame.md").read_text().count("|") > 10
     # A rerun reuses finished folds instead of retraining.
-    cached = tmp_path / "cv" / "folds" / "transformer-north.json"
+    cached = tmp_path / "cv" / "folds" / "transformer-frame-north.json"
     data = json.loads(cached.read_text())
     data["macro_f1"] = 0.123
     cached.write_text(json.dumps(data))

@@ -97,3 +97,18 @@ def test_bad_input_is_reported_before_ray_starts(trained_frame, tmp_path):
     with pytest.raises(ConfigError, match="keep_columns frame would clash"):
         classify_parquet_with_ray(trained_frame, clean, tmp_path / "out", keep_columns=["frame"])
     assert not (tmp_path / "out").exists()
+
+
+def test_classify_command_with_engine_ray(local_ray, trained_bundle, corpus_parquet, tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from framelens.cli.main import app
+
+    out = tmp_path / "cli-labelled"
+    result = CliRunner().invoke(app, ["classify", str(corpus_parquet), "--model",
+                                      str(trained_bundle), "--out", str(out), "--engine", "ray",
+                                      "--unit", "sentence", "--id-column", "id"])
+    assert result.exit_code == 0, result.output
+    assert "46 sentences classified with Ray" in " ".join(result.output.split())
+    assert len(pd.read_parquet(out)) == 46

@@ -15,9 +15,11 @@ from framelens.cli import (
     data_cmd,
     demo_cmd,
     evaluate_cmd,
+    export_cmd,
     models_cmd,
     push_cmd,
     serve_cmd,
+    summarize_cmd,
     train_cmd,
 )
 from framelens.cli.errors import EXIT_USER_ERROR, USER_ERRORS, debug_enabled
@@ -41,7 +43,9 @@ app.command("compare")(calibrate_cmd.compare)
 app.command("models")(models_cmd.models)
 app.command("push")(push_cmd.push)
 app.command("serve")(serve_cmd.serve)
+app.command("summarize")(summarize_cmd.summarize)
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(export_cmd.app, name="export")
 
 
 def _print_version(value: bool) -> None:

@@ -1,48 +1,54 @@
-"""`framelens serve`: options derive from `ServeSettings`; the command only forwards them."""
+"""`framelens serve`: options forward to `ServeSettings`, which holds every default.
+
+Options left out stay None and `ServeSettings` fills them in, so a default lives in one
+place. The settings are imported inside the command, not here: importing
+`framelens.serving` loads torch, and `framelens --help` must stay fast.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from framelens.serving.settings import TOKEN_ENV, ServeSettings
-
 Opt = typer.Option
-# Help texts quote the one place defaults live, so they can never disagree with it.
-D = ServeSettings(token=None)
+TOKEN_ENV = "FRAMELENS_API_TOKEN"
 
 
 def serve(
     model: Annotated[Path, typer.Argument(metavar="MODEL_OR_BUNDLE",
                                           help="Trained model directory or bundle.")],
-    host: Annotated[str, Opt(help="Address to listen on; anything but loopback exposes the "
-                             f"model to the network (set {TOKEN_ENV}).")] = D.host,
-    port: Annotated[int, Opt(help="TCP port.")] = D.port,
-    max_batch_size: Annotated[int, Opt(help="Merge waiting requests into model calls of up to "
-                                       "this many texts (1 = no merging).")] = D.max_batch_size,
-    max_wait_ms: Annotated[float, Opt(help="How long a request may wait for others to share "
-                                      "its model call.")] = D.max_wait_ms,
-    max_texts: Annotated[int, Opt(help="Most texts (or documents) in one request; more "
-                                  "get 413.")] = D.max_texts,
-    max_chars: Annotated[int, Opt(help="Most characters in one request; more get 413.")
-                         ] = D.max_chars,
-    queue_size: Annotated[int, Opt(help="Requests that may wait for the model; more get 429 "
-                                   "with Retry-After.")] = D.queue_size,
+    host: Annotated[str | None, Opt(help="Address to listen on. Default: 127.0.0.1 (this "
+                                    "machine only); anything else exposes the model to the "
+                                    f"network, so set {TOKEN_ENV}.")] = None,
+    port: Annotated[int | None, Opt(help="TCP port. Default: 8000.")] = None,
+    max_batch_size: Annotated[int | None, Opt(help="Merge waiting requests into model calls of "
+                                              "up to this many texts (1 = no merging).")] = None,
+    max_wait_ms: Annotated[float | None, Opt(help="How long a request may wait for others to "
+                                             "share its model call.")] = None,
+    max_texts: Annotated[int | None, Opt(help="Most texts (or documents) in one request; more "
+                                         "get 413.")] = None,
+    max_chars: Annotated[int | None, Opt(help="Most characters in one request; more get 413.")
+                         ] = None,
+    queue_size: Annotated[int | None, Opt(help="Requests that may wait for the model; more get "
+                                          "429 with Retry-After.")] = None,
     cors_origin: Annotated[list[str] | None, Opt(
         "--cors-origin", help="Allow browser pages from this origin to call the API "
         "(repeatable; default: none).")] = None,
 ) -> None:
     """Serve a model over HTTP: a JSON API, a page at / and the API reference at /docs.
 
-    Set FRAMELENS_API_TOKEN to require 'Authorization: Bearer <token>' on /v1 routes.
+    Set FRAMELENS_API_TOKEN to require 'Authorization: Bearer <token>' on the /v1 routes.
+    GET /v1/info shows the limits in force.
     """
-    from framelens.serving.settings import require_serve_extra
+    from framelens.serving.settings import ServeSettings, require_serve_extra
 
-    settings = ServeSettings(host=host, port=port, max_batch_size=max_batch_size,
-                             max_wait_ms=max_wait_ms, max_texts=max_texts, max_chars=max_chars,
-                             queue_size=queue_size, cors_origins=tuple(cors_origin or ()))
+    given: dict[str, Any] = dict(host=host, port=port, max_batch_size=max_batch_size,
+                                 max_wait_ms=max_wait_ms, max_texts=max_texts,
+                                 max_chars=max_chars, queue_size=queue_size)
+    settings = ServeSettings(**{k: v for k, v in given.items() if v is not None},
+                             cors_origins=tuple(cors_origin or ()))
     require_serve_extra()
     from framelens.serving.server import serve as run_server
 
