@@ -23,8 +23,8 @@ from collections import Counter
 from pathlib import Path
 
 from framelens.data.corpus import CORPUS_DIR, SPLITS, split_path
-from framelens.data.schema import OPTIONAL_FIELDS, REQUIRED_FIELDS
 from framelens.data.dedup import near_duplicate_pairs
+from framelens.data.schema import OPTIONAL_FIELDS, REQUIRED_FIELDS
 from framelens.data.splits import assign_splits
 
 FIELD_ORDER = [*REQUIRED_FIELDS, *OPTIONAL_FIELDS]

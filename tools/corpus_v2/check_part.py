@@ -39,7 +39,9 @@ CUES = {
 
 def main(path: str) -> int:
     rows, problems = [], []
-    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.readlines()
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
