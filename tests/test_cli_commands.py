@@ -54,7 +54,7 @@ def test_train_help_shows_the_task_table_and_defaults():
     result = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
     text = " ".join(result.output.split())
     assert "[task]" in text
-    assert "Default: 6." in text  # epochs, from TrainConfig
+    assert "Default: 3." in text  # epochs, from TrainConfig
 
 
 def test_calibrate_stores_a_temperature_and_never_changes_the_winner(trained_frame,

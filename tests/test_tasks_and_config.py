@@ -96,3 +96,18 @@ def test_task_option_conflicting_with_recipe_task_table_is_refused(tmp_path):
 def test_unknown_override_names_the_closest_key():
     with pytest.raises(ConfigError, match="did you mean 'learning_rate'"):
         load_config(learning_rat=1e-4)
+
+
+def test_report_to_tensorboard_needs_its_package_and_says_so():
+    import importlib.util
+
+    from framelens.data.errors import EnvironmentProblem
+    from framelens.training.trainer import _report_to
+
+    assert _report_to(TrainConfig()) == []
+    cfg = TrainConfig(report_to="tensorboard")
+    if importlib.util.find_spec("tensorboard") is None:
+        with pytest.raises(EnvironmentProblem, match=r"pip install 'framelens\[tensorboard\]'"):
+            _report_to(cfg)
+    else:
+        assert _report_to(cfg) == ["tensorboard"]

@@ -33,7 +33,7 @@ def collect_task(report: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"n": report["n"], "macro_f1": _ci(m["macro_f1"]),
                            "accuracy": _ci(m["accuracy"]), "ece": round(m["ece"], 4)}
     for b in report.get("baselines", []):
-        if b["name"].startswith("tfidf"):
+        if "tf-idf" in b["name"].lower() or b["name"].startswith("tfidf"):
             out["tfidf"] = {"macro_f1": _ci(b["macro_f1"]),
                             "delta": round(-b["delta_macro_f1"], 4),
                             "delta_ci": [round(-x, 4) for x in reversed(b["delta_ci"])],
@@ -46,7 +46,8 @@ def collect_task(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def collect(model: Path, reports: Path, crossval: Path | None) -> dict[str, Any]:
+def collect(model: Path, reports: Path, crossval: Path | None,
+            separate: Path | None = None) -> dict[str, Any]:
     from framelens.models.model_dir import is_bundle, read_bundle, read_metrics
 
     tasks = read_bundle(model) if is_bundle(model) else {"task": "."}
@@ -59,6 +60,10 @@ def collect(model: Path, reports: Path, crossval: Path | None) -> dict[str, Any]
         metrics = read_metrics(model / sub) or {}
         results["train_seconds"] = metrics.get("train_seconds")
         results["epochs_run"] = metrics.get("epochs_run")
+        if separate is not None and (separate / name / "metrics.json").is_file():
+            other = json.loads((separate / name / "metrics.json").read_text())
+            results["tasks"][name]["separate_model"] = {
+                "macro_f1": _ci(other["metrics"]["macro_f1"])}
         if crossval is not None:
             cv_file = crossval / f"crossval-{name}.json"
             if cv_file.is_file():
@@ -97,6 +102,12 @@ def render(results: dict[str, Any]) -> str:
             else "—",
             f"{t['ece']:.3f} |",
         ]))
+    separate = {n: t["separate_model"] for n, t in results["tasks"].items() if "separate_model" in t}
+    if separate:
+        lines.append("")
+        lines.append("The same recipe with one encoder per task (twice the training and inference "
+                     "cost): " + ", ".join(f"{n} {_fmt(m['macro_f1'])}" for n, m in separate.items())
+                     + " — the shared encoder is kept because it is within these CIs.")
     if results.get("train_seconds") is not None:
         lines.append("")
         lines.append(f"Training time of the default bundle on this 2-core CPU: "
@@ -120,11 +131,12 @@ def main() -> int:
     c.add_argument("--model", type=Path, required=True)
     c.add_argument("--reports", type=Path, required=True)
     c.add_argument("--crossval", type=Path)
+    c.add_argument("--separate", type=Path, help="Reports of the same recipe, one model per task.")
     c.add_argument("--notes", default="")
     sub.add_parser("table")
     args = ap.parse_args()
     if args.cmd == "collect":
-        results = collect(args.model, args.reports, args.crossval)
+        results = collect(args.model, args.reports, args.crossval, args.separate)
         if args.notes:
             results["notes"] = args.notes
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")

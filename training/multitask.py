@@ -106,7 +106,9 @@ def fit_joint(config: TrainConfig, tasks: dict[str, Task], train_ds: datasets.Da
               dev_ds: datasets.Dataset, ckpt: Path, device: str):
     """Fine-tune the shared encoder and heads; the best epoch (mean macro-F1) is restored."""
     hf_set_seed(config.seed)
-    model, tokenizer, resolved = load_base_for_tasks(config.base_model, tasks, config.task_weights)
+    weights = {name: (config.task_weights or {}).get(name, task.loss_weight)
+               for name, task in tasks.items()}
+    model, tokenizer, resolved = load_base_for_tasks(config.base_model, tasks, weights)
     text_column = next(iter(tasks.values())).text_column
     label_names = [f"labels_{name}" for name in tasks]
 
