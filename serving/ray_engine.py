@@ -159,7 +159,7 @@ def classify_parquet_with_ray(
                                                id_column=id_column, keep_columns=keep,
                                                backend=backend, device=device,
                                                batch_size=batch_size))
-                ds.write_parquet(str(tmp))
+                _write_in_order(ds, tmp / "part-00000.parquet")
         finally:
             context.execution_options.preserve_order = before
         seconds = time.perf_counter() - t0
@@ -168,6 +168,26 @@ def classify_parquet_with_ray(
         if started:
             ray.shutdown()
     return RayRun(output, _count_rows(output), seconds, str(where))
+
+
+def _write_in_order(ds, path: Path) -> None:
+    """Stream the result to one Parquet file in input order.
+
+    `Dataset.write_parquet` names its files by block, and a folder read back sorts them by
+    name, not by block order; streaming the batches through the driver keeps the order (they
+    arrive in order because preserve_order is on) at the cost of one writer.
+    """
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+            if writer is None:
+                writer = pq.ParquetWriter(path, batch.schema)
+            writer.write_table(batch)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _unique(names: Sequence[str | None]) -> list[str]:
