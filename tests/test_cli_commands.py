@@ -181,3 +181,14 @@ def test_data_stats_prints_the_tables(tmp_path):
     result = runner.invoke(app, ["data", "stats", "--markdown"])
     assert result.exit_code == 0
     assert "### frame x stance" in result.output
+
+
+def test_evaluate_refuses_an_unwritable_json_path_before_loading_the_model(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "no-model"), "--data",
+                                 str(tmp_path / "no-data.jsonl"), "--json",
+                                 str(blocker / "m.json")])
+    assert result.exit_code != 0
+    # The output path is reported, not the missing model: the check ran first.
+    assert "a-file" in str(result.exception)

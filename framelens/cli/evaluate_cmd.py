@@ -51,6 +51,10 @@ def evaluate(
                               "or use the basic evaluation without --out")
         check_report_target(out, overwrite)  # before minutes of scoring, not after
 
+    if json_out is not None:
+        from framelens.data.outputs import check_writable
+
+        check_writable(json_out)  # an unwritable --json fails now, not after the scoring
     predictor = Predictor.load(model)
     tasks = predictor.tasks if task is None else [predictor.model(task).task.name]
     if out is None:
