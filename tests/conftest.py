@@ -125,3 +125,16 @@ def pytest_sessionfinish(session, exitstatus):
     cases = sorted(_RELIABILITY.values(), key=lambda e: order.get(e["test"], len(order)))
     Path(path).write_text(json.dumps({"cases": cases}, indent=1, ensure_ascii=False) + "\n",
                           encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Debian Chromium the Makefile installs (the browser tests need no download)."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.skip("Chromium not installed: run `apt-get install -y chromium` "
+                "(the Makefile's `browser` target does this when it can)")

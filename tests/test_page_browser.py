@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 import httpx
@@ -24,21 +23,10 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwr
 from framelens.serving.server import create_app, serve_in_thread  # noqa: E402
 from framelens.serving.settings import ServeSettings  # noqa: E402
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
          "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "mixed_offensive.txt"
 TOKEN = "page-token-123"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("Chromium not installed: run `apt-get install -y chromium` "
-                "(the Makefile's `browser` target does this when it can)")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from framelens.training.evaluation.figures import render_figures
 from framelens.training.evaluation.render_html import render_html
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample_report.json"
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_S = 120  # a cold start on a busy CI machine can take a while; a hang should not
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,16 +35,6 @@ window.addEventListener("load", function () {
   document.body.appendChild(div);
 });
 </script>"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    for name in BROWSERS:
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("Chromium not installed: run `apt-get install -y chromium` "
-                "(the Makefile's setup does this when it can)")
 
 
 @pytest.fixture(scope="module")
