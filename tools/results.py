@@ -71,13 +71,22 @@ def collect(model: Path, reports: Path, crossval: Path | None,
                 results["tasks"][name]["leave_one_conflict_out"] = {
                     method: {"mean": round(agg["mean_macro_f1"], 4),
                              "sd": round(agg["sd_macro_f1"], 4),
-                             "folds": len(agg["per_group"])}
+                             "folds": len(agg["per_group"]),
+                             "groups": sorted(agg["per_group"])}
                     for method, agg in cv["methods"].items()}
     return results
 
 
 def _fmt(m: dict[str, Any]) -> str:
     return f"{m['value']:.3f} [{m['ci'][0]:.3f}, {m['ci'][1]:.3f}]"
+
+
+def _wars(loco: dict[str, Any]) -> str:
+    """'21 wars', or the names when only a few folds were run."""
+    groups = loco.get("groups", [])
+    if groups and len(groups) <= 6:
+        return f"{len(groups)} wars only: {', '.join(groups)}"
+    return f"{loco['folds']} wars"
 
 
 def render(results: dict[str, Any]) -> str:
@@ -96,8 +105,7 @@ def render(results: dict[str, Any]) -> str:
             _fmt(tf["macro_f1"]) if tf else "—",
             (f"{tf['delta']:+.3f} [{tf['delta_ci'][0]:+.3f}, {tf['delta_ci'][1]:+.3f}]"
              + ("" if tf["ci_overlap"] else ", CIs apart")) if tf else "—",
-            (f"{ours['mean']:.3f} ± {ours['sd']:.3f} ({ours['folds']} wars)" if ours else
-             "not run"),
+            (f"{ours['mean']:.3f} ± {ours['sd']:.3f} ({_wars(ours)})" if ours else "not run"),
             f"{t['challenge_pass_rate']:.1%} of {t['challenge_n']}" if "challenge_pass_rate" in t
             else "—",
             f"{t['ece']:.3f} |",
