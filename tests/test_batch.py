@@ -109,7 +109,16 @@ def test_csv_to_parquet_rows_follow_the_one_schema(reference, articles, clf):
         analysis = clf.analyze(source[doc_id]["text"], doc_id=doc_id)
         expected = [r | {"outlet": source[doc_id]["outlet"], "date": source[doc_id]["date"]}
                     for r in analysis.rows()]
-        assert doc_rows == expected  # same rows as the Python API, kept columns appended
+        # Same rows as the Python API, kept columns appended. Probabilities may differ in the
+        # last rounded digit: the engine batches sentences of many documents together, so the
+        # padding (and the float sums) differ from one article scored alone.
+        assert [r.keys() for r in doc_rows] == [r.keys() for r in expected]
+        for got, want in zip(doc_rows, expected, strict=True):
+            for key, value in want.items():
+                if isinstance(value, float):
+                    assert got[key] == pytest.approx(value, abs=2e-4), key
+                else:
+                    assert got[key] == value, key
     # Input order: documents in file order, sentences in document order.
     ids = reference.column("doc_id").to_pylist()
     assert ids == sorted(ids)
