@@ -161,18 +161,9 @@ def load_weights(path: str | Path, device: str = "cpu", allow_pickle: bool = Fal
 
 
 # -- saving -----------------------------------------------------------------------------------
-def save_model_dir(
-    target: str | Path,
-    *,
-    model,
-    tokenizer,
-    metadata: ModelMetadata,
-    metrics: Mapping[str, Any] | None = None,
-    training_config: Mapping[str, Any] | None = None,
-    card: str | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write every file of a model directory in one atomic step.
+def save_model_dir(target: str | Path, *, overwrite: bool = False, **files: Any) -> Path:
+    """Write every file of a model directory in one atomic step (`files`: the keywords of
+    `write_model_files`).
 
     An existing target is replaced only if framelens wrote it and `overwrite` is set;
     anything else already at the path is refused, never deleted.
@@ -180,8 +171,7 @@ def save_model_dir(
     target = Path(target)
     guard_output_dir(target, overwrite, is_ours=is_framelens_model, kind="model directory")
     with atomic_directory(target) as tmp:
-        write_model_files(tmp, model=model, tokenizer=tokenizer, metadata=metadata,
-                          metrics=metrics, training_config=training_config, card=card)
+        write_model_files(tmp, **files)
     return target
 
 

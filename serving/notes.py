@@ -66,8 +66,9 @@ def token_counts(texts: Sequence[str], tokenizer: Any, max_length: int,
     others an upper bound (their UTF-8 size) that is already within `max_length`.
 
     Every WordPiece, BPE or byte-level token covers at least one UTF-8 byte, so a text of
-    fewer bytes than `max_length` minus the special tokens cannot be cut: most sentences
-    skip the tokenizer here.
+    fewer bytes than `max_length` minus the special tokens cannot be cut and skips the
+    tokenizer here (short sentences and headlines; a typical 25-word sentence is longer
+    and is tokenized a second time: measured 1.6% of its prediction time on 2 CPU cores).
     """
     sizes = [len(t.encode("utf-8", "surrogatepass")) for t in texts]
     counts = list(sizes)
