@@ -8,7 +8,7 @@ on labelled data. The check runs once, at export, and its result is kept beside 
 This module owns the `onnx/` folder of a model directory or bundle (nobody else opens it raw):
 
     <model>/onnx/model.onnx        fp32, attention fused by onnxruntime's BERT optimizer
-    <model>/onnx/model.int8.onnx   int8 weights (dynamic quantization), with --quantize int8
+    <model>/onnx/model.int8.onnx   int8 (see onnx_quantize.py for which kind where), --quantize int8
     <model>/onnx/parity.json       the parity report of every graph in the folder
 
 A model directory gets its own folder. A bundle whose tasks share one encoder gets ONE graph at
@@ -29,7 +29,6 @@ import contextlib
 import importlib
 import importlib.util
 import json
-import logging
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from framelens.data.errors import ConfigError, EnvironmentProblem, ModelError
 from framelens.data.outputs import atomic_directory, atomic_file, guard_output_dir
+from framelens.models.onnx_quantize import quantize_int8
 
 if TYPE_CHECKING:
     from framelens.models.predictor import TaskModel
@@ -134,6 +134,7 @@ class ParityReport:
     exporter: str = "torchscript"
     fused_operators: dict[str, int] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    quantization: dict[str, Any] = field(default_factory=dict)  # how the int8 graph was made
 
     def passed(self, variant: str) -> bool:
         return variant in self.variants and self.variants[variant].passed
@@ -146,6 +147,7 @@ class ParityReport:
             "exporter": self.exporter,
             "fused_operators": dict(self.fused_operators),
             "versions": dict(self.versions),
+            "quantization": dict(self.quantization),
             "variants": {name: v.to_dict() for name, v in self.variants.items()},
         }
 
@@ -162,7 +164,8 @@ class ParityReport:
         return cls(data=str(data.get("data", "")), variants=variants,
                    exporter=str(data.get("exporter", "torchscript")),
                    fused_operators={k: int(n) for k, n in data.get("fused_operators", {}).items()},
-                   versions={k: str(x) for k, x in data.get("versions", {}).items()})
+                   versions={k: str(x) for k, x in data.get("versions", {}).items()},
+                   quantization=dict(data.get("quantization", {})))
 
 
 def onnx_dir(path: str | Path) -> Path:
@@ -297,14 +300,14 @@ def _export_unit(unit: _Unit, quantize: str | None, exporter: str, data_path: Pa
         fused = _optimize(raw, tmp / FP32_FILE, _first(unit).model.config)
         raw.unlink()
         names = ["fp32"] + ([quantize] if quantize else [])
-        if quantize:
-            _quantize_int8(tmp / FP32_FILE, tmp / INT8_FILE)
+        recipe = quantize_int8(tmp / FP32_FILE, tmp / INT8_FILE) if quantize else None
         expected = Predictor(unit.models, shared_encoder=unit.shared).predict_proba(
             texts, batch_size, progress)
         variants = {v: _parity(unit, v, graph_path(tmp, v), texts, gold, expected, batch_size,
                                progress) for v in names}
         report = ParityReport(data=str(data_path), variants=variants, exporter=exporter,
-                              fused_operators=fused, versions=_versions())
+                              fused_operators=fused, versions=_versions(),
+                              quantization=recipe or {})
         write_report(tmp, report)
     return ExportedGraph(target, tuple(unit.models), {v: graph_path(target, v) for v in names},
                          report)
@@ -404,23 +407,6 @@ def _optimize(raw: Path, target: Path, config) -> dict[str, int]:
         hidden_size=int(getattr(config, "hidden_size", 0)), opt_level=0, use_gpu=False)
     model.save_model_to_file(str(target))
     return {k: int(n) for k, n in model.get_fused_operator_statistics().items() if n}
-
-
-def _quantize_int8(fp32: Path, target: Path) -> None:
-    """Dynamic quantization: int8 weights, activations quantized per batch at run time."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    # The fused graph carries onnxruntime's own operators, whose output types ONNX shape
-    # inference cannot tell; without a default type the quantizer stops on them. The
-    # quantizer's advice to pre-process (on the root logger) is about graphs not yet
-    # optimised; this one is.
-    logging.disable(logging.WARNING)
-    try:
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    finally:
-        logging.disable(logging.NOTSET)
 
 
 def _parity(unit: _Unit, variant: str, graph: Path, texts: list[str],

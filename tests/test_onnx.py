@@ -215,3 +215,23 @@ def test_thread_settings_follow_the_environment(monkeypatch):
     with serial_tokenizers():
         assert os.environ["TOKENIZERS_PARALLELISM"] == "false"
     assert os.environ["TOKENIZERS_PARALLELISM"] == "true"  # given back afterwards
+
+
+def test_int8_spares_the_ffn_outputs_and_says_so(trained_frame, tmp_path):
+    """Dynamic int8 with per-channel weights, except the GELU-fed FFN output projections, which
+    get block-wise 8-bit weights (MatMulNBits): the recipe is in the graph and in the report."""
+    import onnx
+    from framelens.models.onnx_export import export_onnx
+    from framelens.models.onnx_quantize import ffn_output_matmuls
+
+    model = _copy(trained_frame, tmp_path)
+    graphs = export_onnx(model, quantize="int8", data=MINI_CORPUS)
+    fp32 = onnx.load(str(model / "onnx" / "model.onnx"))
+    spared = ffn_output_matmuls(fp32)
+    assert len(spared) == 2  # one per layer of the tiny model
+    ops = [n.op_type for n in onnx.load(str(model / "onnx" / "model.int8.onnx")).graph.node]
+    assert ops.count("MatMulNBits") == len(spared)
+    assert "DynamicQuantizeMatMul" in ops or "MatMulInteger" in ops  # the rest: dynamic int8
+    recipe = graphs[0].report.quantization
+    assert recipe["blockwise_8bit"] == spared and recipe["block_size"] == 256
+    assert _report(model / "onnx")["quantization"] == recipe
