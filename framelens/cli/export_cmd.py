@@ -23,7 +23,8 @@ def onnx(
     model: Annotated[Path, typer.Argument(metavar="MODEL_OR_BUNDLE",
                                           help="Trained model directory or bundle.")],
     quantize: Annotated[str | None, typer.Option(
-        help="Also write an int8 graph (dynamic quantization), the fastest on a CPU.",
+        help="Also write an int8 graph (dynamic int8, per-channel weights; FFN output "
+        "projections block-wise), the fastest on a CPU.",
         metavar="int8")] = None,
     data: Annotated[Path | None, typer.Option(
         help="Labelled file to check the graphs against torch on (a column per task). "
