@@ -129,10 +129,19 @@ class TaskModel:
 
     def save(self, target: str | Path, *, metrics=None, training_config=None, card=None,
              overwrite: bool = False) -> Path:
+        """A model directory of its own, written in one atomic step."""
         return model_dir.save_model_dir(
             target, model=self.model, tokenizer=self.tokenizer, metadata=self.metadata,
             metrics=metrics, training_config=training_config, card=card, overwrite=overwrite,
         )
+
+    def write(self, directory: Path, *, metrics=None, training_config=None, card=None) -> None:
+        """The model directory's files into `directory`, inside a bundle that the caller
+        writes atomically as a whole (no second temporary folder inside the first)."""
+        directory.mkdir()
+        model_dir.write_model_files(directory, model=self.model, tokenizer=self.tokenizer,
+                                    metadata=self.metadata, metrics=metrics,
+                                    training_config=training_config, card=card)
 
     @property
     def task(self) -> Task:

@@ -62,8 +62,8 @@ class BundleResult:
         guard_output_dir(out, overwrite, is_ours=is_framelens_model, kind="model bundle")
         with atomic_directory(out) as tmp:
             for name, result in self.results.items():
-                result.model.save(tmp / name, metrics=result.metrics_record(),
-                                  training_config=result.training_config(), card=result.card())
+                result.model.write(tmp / name, metrics=result.metrics_record(),
+                                   training_config=result.training_config(), card=result.card())
             write_bundle(tmp, {name: name for name in self.results}, shared_encoder=True)
         for name, result in self.results.items():
             result.saved_to = out / name
