@@ -49,12 +49,16 @@ def test_export_command_writes_graphs_and_a_parity_report(trained_frame, tmp_pat
     model = _copy(trained_frame, tmp_path)
     result = CliRunner().invoke(app, ["export", "onnx", str(model), "--quantize", "int8",
                                       "--data", str(MINI_CORPUS)])
-    assert result.exit_code == 0, result.output
     assert "model.int8.onnx" in result.output and "argmax agree" in result.output
     folder = model / "onnx"
     assert {p.name for p in folder.iterdir()} == {"model.onnx", "model.int8.onnx", "parity.json"}
     assert not list(model.glob(".onnx*"))  # no temporary folder left behind
     report = _report(folder)
+    # The tiny random model's classes are nearly tied (|dp| ~ 1e-4 can flip a row), so int8
+    # may pass or fail here; the exit status must say which the report says.
+    passed = all(v["passed"] for v in report["variants"].values())
+    assert result.exit_code == (0 if passed else 1), result.output
+    assert ("parity failed" in result.output) is not passed
     fp32 = report["variants"]["fp32"]["tasks"]["frame"]
     assert fp32["rows"] == 46 and fp32["max_prob_diff"] < 1e-4
     assert fp32["argmax_agreement"] == 1.0 and fp32["macro_f1_onnx"] == fp32["macro_f1_torch"]
