@@ -182,14 +182,43 @@ def test_v2_double_annotation_kappa_matches_the_datacard():
         assert f"| {task} | {kappa:.3f} | {agree:.1%} |" in block
 
 
-def test_adjudicated_labels_are_in_the_corpus(rows):
-    path = DATACARD_PATH.parent / "annotation" / "v2_double_annotation.jsonl"
+def _annotation_record(name: str) -> list[dict]:
+    path = DATACARD_PATH.parent / "annotation" / name
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("record", ["v2_double_annotation.jsonl", "v1_relabel.jsonl"])
+def test_adjudicated_labels_are_in_the_corpus(rows, record):
     by_id = {r["id"]: r for r in rows}
-    for line in path.read_text().splitlines():
-        item = json.loads(line)
+    for item in _annotation_record(record):
         row = by_id[item["id"]]
         assert (row["frame"], row["stance"]) == (item["adjudicated"]["frame"],
                                                  item["adjudicated"]["stance"]), item["id"]
+
+
+def test_every_v1_row_was_relabelled_blind(rows):
+    record = _annotation_record("v1_relabel.jsonl")
+    assert {i["id"] for i in record} == {r["id"] for r in rows if r["version"] == "v1"}
+    for item in record:
+        for task in ("frame", "stance"):
+            # Adjudication only ever chose between the two passes; agreement stands as is.
+            assert item["adjudicated"][task] in (item["first"][task], item["second"][task])
+            if item["first"][task] == item["second"][task]:
+                assert item["adjudicated"][task] == item["first"][task], item["id"]
+
+
+def test_v1_relabel_kappa_matches_the_datacard():
+    from sklearn.metrics import cohen_kappa_score
+
+    record = _annotation_record("v1_relabel.jsonl")
+    card = DATACARD_PATH.read_text()
+    block = re.search(r"<!-- kappa-v1-relabel:begin -->\n(.*)<!-- kappa-v1-relabel:end -->",
+                      card, re.S).group(1)
+    for task in ("frame", "stance"):
+        a = [r["first"][task] for r in record]
+        b = [r["second"][task] for r in record]
+        agree = sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+        assert f"| {task} | {cohen_kappa_score(a, b):.3f} | {agree:.1%} |" in block
 
 
 def test_challenge_set_covers_the_real_news_patterns():
@@ -200,3 +229,27 @@ def test_challenge_set_covers_the_real_news_patterns():
         assert caps[cap] >= 40, cap
     ops = [i for i in items if i["capability"] == "operational_report_neutral"]
     assert sum(i["frame"] == "neutral" for i in ops) >= 30
+
+
+def test_relabel_check_pass_matches_the_datacard():
+    """The fresh fourth pass agrees more with the relabelled v1 labels than with the old."""
+    from sklearn.metrics import cohen_kappa_score
+
+    record = {r["id"]: r for r in _annotation_record("v1_relabel.jsonl")}
+    check = _annotation_record("v1_relabel_check.jsonl")
+    assert len(check) == 400
+    block = re.search(r"<!-- relabel-check:begin -->\n(.*)<!-- relabel-check:end -->",
+                      DATACARD_PATH.read_text(), re.S).group(1)
+    for task in ("frame", "stance"):
+        third = [c["check"][task] for c in check]
+        cells = []
+        for key in ("first", "adjudicated"):
+            gold = [record[c["id"]][key][task] for c in check]
+            agree = sum(a == b for a, b in zip(gold, third, strict=True)) / len(gold)
+            cells.append(f"{agree:.1%} (kappa {cohen_kappa_score(gold, third):.3f})")
+        changed = [c for c in check
+                   if record[c["id"]]["first"][task] != record[c["id"]]["adjudicated"][task]]
+        new = sum(c["check"][task] == record[c["id"]]["adjudicated"][task] for c in changed)
+        old = sum(c["check"][task] == record[c["id"]]["first"][task] for c in changed)
+        cells.append(f"{new} / {old} of {len(changed)}")
+        assert f"| {task} | {' | '.join(cells)} |" in block
