@@ -192,6 +192,20 @@ def test_slices_flag_small_groups_and_use_present_classes():
         slice_metrics(rows, "register", gold, pred)
 
 
+def test_slices_score_the_baseline_in_the_same_rows():
+    gold = np.array([0, 1, 2] * 20)
+    pred = gold.copy()
+    baseline = gold.copy()
+    baseline[:30] = 0  # the baseline is right on slice "b" only
+    rows = [{"version": "a"}] * 30 + [{"version": "b"}] * 30
+    out = {s["value"]: s for s in slice_metrics(rows, "version", gold, pred, resamples=100,
+                                                baseline_pred=baseline)}
+    assert out["b"]["baseline_macro_f1"] == 1.0
+    assert out["a"]["baseline_macro_f1"] == pytest.approx(f1_score(
+        gold[:30], baseline[:30], average="macro"))
+    assert "baseline_macro_f1" not in slice_metrics(rows, "version", gold, pred, resamples=100)[0]
+
+
 def test_errors_sorted_by_confidence_of_the_wrong_answer():
     probs = np.array([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1], [0.1, 0.3, 0.6], [0.4, 0.35, 0.25]])
     gold = np.array([0, 0, 0, 1])

@@ -118,6 +118,16 @@ def test_markdown_slices_flag_small(report, figures):
     assert "| 0.619 | — |" in kashmir  # its macro-F1 CI is null
 
 
+def test_markdown_slices_show_the_baseline_when_scored(report, figures):
+    for rows in report["slices"].values():
+        for row in rows:
+            row["baseline_macro_f1"] = 0.5
+    md = render_markdown(report, figures)
+    assert "TF-IDF macro-F1 | Δ vs TF-IDF" in md
+    kashmir = next(line for line in md.splitlines() if line.startswith("| kashmir"))
+    assert "| 0.619 | — | 0.500 | +0.119 | small |" in kashmir
+
+
 def test_markdown_challenge_caps_failures_at_ten(report, figures):
     md = render_markdown(report, figures)
     for cap in report["challenge"]["capabilities"]:

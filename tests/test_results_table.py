@@ -40,3 +40,16 @@ def test_render_shows_the_numbers_it_is_given():
     assert "89.1% of 494" in text and "250 s (3 epochs)" in text
     results["tasks"]["frame"]["tfidf"]["ci_overlap"] = False
     assert "CIs apart" in tool.render(results)
+
+
+def test_render_shows_baseline_per_version_and_judges_the_separate_models():
+    tool = _tool()
+    frame = {"n": 843, "macro_f1": {"value": 0.855, "ci": [0.83, 0.879]},
+             "accuracy": {"value": 0.865, "ci": [0.84, 0.89]}, "ece": 0.02,
+             "macro_f1_v2": {"value": 0.934, "ci": [0.9, 0.96], "n": 333, "tfidf": 0.9171},
+             "separate_model": {"macro_f1": {"value": 0.857, "ci": [0.833, 0.881]}}}
+    text = tool.render({"tasks": {"frame": frame}})
+    assert "| 0.934 (TF-IDF 0.917) |" in text
+    assert "within these CIs on every task" in text
+    frame["separate_model"]["macro_f1"]["ci"] = [0.86, 0.9]  # the shared encoder falls below
+    assert "falls outside these CIs" in tool.render({"tasks": {"frame": frame}})

@@ -40,6 +40,8 @@ def collect_task(report: dict[str, Any]) -> dict[str, Any]:
                             "ci_overlap": b["ci_overlap"]}
     for s in report.get("slices", {}).get("version", []):
         out[f"macro_f1_{s['value']}"] = _ci(s["macro_f1"]) | {"n": s["n"]}
+        if "baseline_macro_f1" in s:
+            out[f"macro_f1_{s['value']}"]["tfidf"] = round(s["baseline_macro_f1"], 4)
     if "challenge" in report:
         out["challenge_pass_rate"] = round(report["challenge"]["pass_rate"], 4)
         out["challenge_n"] = report["challenge"]["n"]
@@ -81,6 +83,17 @@ def _fmt(m: dict[str, Any]) -> str:
     return f"{m['value']:.3f} [{m['ci'][0]:.3f}, {m['ci'][1]:.3f}]"
 
 
+def _version_cell(m: dict[str, Any] | None) -> str:
+    """A version slice's macro-F1, with the TF-IDF baseline's in the same rows when known."""
+    if m is None:
+        return "—"
+    return f"{m['value']:.3f}" + (f" (TF-IDF {m['tfidf']:.3f})" if "tfidf" in m else "")
+
+
+def _within(value: float, m: dict[str, Any]) -> bool:
+    return m["ci"][0] <= value <= m["ci"][1]
+
+
 def _wars(loco: dict[str, Any]) -> str:
     """'21 wars', or the names when only a few folds were run."""
     groups = loco.get("groups", [])
@@ -100,8 +113,8 @@ def render(results: dict[str, Any]) -> str:
         ours = next((loco[k] for k in ("joint", "transformer") if k in loco), None)
         lines.append(" | ".join([
             f"| {name}", f"**{_fmt(t['macro_f1'])}** (n={t['n']})",
-            f"{t['macro_f1_v1']['value']:.3f}" if "macro_f1_v1" in t else "—",
-            f"{t['macro_f1_v2']['value']:.3f}" if "macro_f1_v2" in t else "—",
+            _version_cell(t.get("macro_f1_v1")),
+            _version_cell(t.get("macro_f1_v2")),
             _fmt(tf["macro_f1"]) if tf else "—",
             (f"{tf['delta']:+.3f} [{tf['delta_ci'][0]:+.3f}, {tf['delta_ci'][1]:+.3f}]"
              + ("" if tf["ci_overlap"] else ", CIs apart")) if tf else "—",
@@ -112,10 +125,14 @@ def render(results: dict[str, Any]) -> str:
         ]))
     separate = {n: t["separate_model"] for n, t in results["tasks"].items() if "separate_model" in t}
     if separate:
+        inside = all(_within(results["tasks"][n]["macro_f1"]["value"], m["macro_f1"])
+                     for n, m in separate.items())
+        verdict = ("the shared encoder is within these CIs on every task" if inside else
+                   "the shared encoder falls outside these CIs on at least one task")
         lines.append("")
         lines.append("The same recipe with one encoder per task (twice the training and inference "
                      "cost): " + ", ".join(f"{n} {_fmt(m['macro_f1'])}" for n, m in separate.items())
-                     + " — the shared encoder is kept because it is within these CIs.")
+                     + f" — {verdict}.")
     if results.get("train_seconds") is not None:
         lines.append("")
         lines.append(f"Training time of the default bundle on this 2-core CPU: "

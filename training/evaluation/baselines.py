@@ -33,6 +33,9 @@ def majority(train_labels: Sequence[int], n: int, num_labels: int) -> BaselineRe
     return BaselineResult("majority class", probs, "always the most frequent training label")
 
 
+TFIDF_NAME = "TF-IDF + logistic regression"
+
+
 def make_tfidf_lr(c: float = 10.0, seed: int = 13) -> Pipeline:
     return make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True),
@@ -71,7 +74,7 @@ def tfidf_lr(
     probs[:, pipe.classes_] = pipe.predict_proba(texts)
     tuned = ("chosen on dev" if dev_texts is not None and dev_labels is not None
              else "untuned: no dev data")
-    return BaselineResult("TF-IDF + logistic regression", probs,
+    return BaselineResult(TFIDF_NAME, probs,
                           f"word 1-2 grams, C={c:g} {tuned}")
 
 

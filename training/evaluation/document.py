@@ -334,18 +334,31 @@ def _slices_section(report: dict[str, Any], figures: dict[str, Path]) -> list[Bl
         if not rows:
             continue
         blocks.append(Heading(f"By {column}", 3))
+        # Older reports (and runs without baselines) have no per-slice baseline score.
+        with_baseline = all("baseline_macro_f1" in row for row in rows)
         table_rows = [
             [str(row.get("value")), str(row.get("n", DASH)), *_stat(row.get("accuracy")),
-             *_stat(row.get("macro_f1")), "small" if row.get("small") else ""]
+             *_stat(row.get("macro_f1")),
+             *(_slice_baseline(row) if with_baseline else []),
+             "small" if row.get("small") else ""]
             for row in rows
         ]
         flagged = frozenset(i for i, row in enumerate(rows) if row.get("small"))
-        headers = [column, "n", "Accuracy", ci, "Macro-F1", ci, "Flag"]
-        blocks.append(Table(headers, table_rows, numeric=frozenset(range(1, 6)), flagged=flagged))
+        headers = [column, "n", "Accuracy", ci, "Macro-F1", ci,
+                   *(["TF-IDF macro-F1", "Δ vs TF-IDF"] if with_baseline else []), "Flag"]
+        numeric = frozenset(range(1, len(headers) - 1))
+        blocks.append(Table(headers, table_rows, numeric=numeric, flagged=flagged))
         name = f"slice_{column}"
         if name in figures:
             blocks.append(FigureRef(name, Path(figures[name]), f"Macro-F1 by {column}."))
     return blocks
+
+
+def _slice_baseline(row: dict[str, Any]) -> list[str]:
+    """The TF-IDF baseline's macro-F1 in a slice, and the model's lead over it there."""
+    base = row["baseline_macro_f1"]
+    ours = (row.get("macro_f1") or {}).get("value")
+    return [fmt_num(base), fmt_delta(None if ours is None else ours - base)]
 
 
 def _challenge_section(report: dict[str, Any], figures: dict[str, Path]) -> list[Block]:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from framelens.data.corpus import split_path
 from framelens.data.errors import ConfigError
 from framelens.data.labelled import load_labelled
@@ -123,9 +124,10 @@ def _texts_and_labels(path: Path, task: Task) -> tuple[list[str], list[int]]:
 
 
 # -- sections -----------------------------------------------------------------------------
-def _baselines(scored: Scored, task_dir: Path, opts: ReportOptions,
-               model_metrics: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-    """Baseline rows scored on the model's rows, and a note on any baseline left out."""
+def _baselines(scored: Scored, task_dir: Path, opts: ReportOptions, model_metrics: dict[str, Any]
+               ) -> tuple[list[dict[str, Any]], str | None, dict[str, np.ndarray]]:
+    """Baseline rows scored on the model's rows, a note on any baseline left out, and each
+    baseline's predictions by name (the slices compare against them)."""
     task = scored.task
     k = len(task.labels)
     results: list[bl.BaselineResult] = []
@@ -149,9 +151,10 @@ def _baselines(scored: Scored, task_dir: Path, opts: ReportOptions,
         results.append(bl.zero_shot(task, scored.texts))
 
     rows = []
+    preds: dict[str, np.ndarray] = {}
     model_f1 = model_metrics["macro_f1"]
     for res in results:
-        pred = res.probs.argmax(axis=1)
+        pred = preds[res.name] = res.probs.argmax(axis=1)
         m = bootstrap_metrics(scored.gold, pred, task.labels, opts.resamples, opts.seed)
         f1 = m["macro_f1"]
         rows.append({
@@ -164,7 +167,7 @@ def _baselines(scored: Scored, task_dir: Path, opts: ReportOptions,
                                         opts.resamples, opts.seed),
             "ci_overlap": not (f1["ci"][1] < model_f1["ci"][0] or f1["ci"][0] > model_f1["ci"][1]),
         })
-    return rows, " ".join(notes) or None
+    return rows, " ".join(notes) or None, preds
 
 
 def _metrics(scored: Scored, temperature: float, opts: ReportOptions) -> dict[str, Any]:
@@ -207,11 +210,15 @@ def build_report(
         "bootstrap": {"resamples": opts.resamples, "seed": opts.seed, "level": 0.95},
         "errors": {"count": len(errors), "top": errors[:TOP_ERRORS]},
     }
+    baseline_preds: dict[str, np.ndarray] = {}
+    if opts.baselines:
+        report["baselines"], report["baselines_note"], baseline_preds = _baselines(
+            scored, task_dir, opts, metrics)
     if opts.slices:
         report["slices"] = {c: slice_metrics(scored.rows, c, scored.gold, scored.pred,
-                                             opts.resamples, opts.seed) for c in opts.slices}
-    if opts.baselines:
-        report["baselines"], report["baselines_note"] = _baselines(scored, task_dir, opts, metrics)
+                                             opts.resamples, opts.seed,
+                                             baseline_pred=baseline_preds.get(bl.TFIDF_NAME))
+                            for c in opts.slices}
     if opts.challenge:
         report["challenge"] = run_challenge(task_model, opts.challenge_path)
     return EvaluationReport(report, errors, scored)
