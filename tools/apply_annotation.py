@@ -61,21 +61,21 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only report; change nothing")
     args = parser.parse_args()
     record = read_record(args.record)
-    seen: set[str] = set()
+    splits = {split_path(s): [json.loads(line) for line in
+                              split_path(s).read_text(encoding="utf-8").splitlines()]
+              for s in SPLITS}
+    # Every id is checked before any file is written: a bad record changes nothing.
+    missing = record.keys() - {r["id"] for rows in splits.values() for r in rows}
+    if missing:
+        print(f"{args.record}: {len(missing)} ids not in the corpus, e.g. {sorted(missing)[:3]}")
+        return 1
     total: Counter = Counter()
-    for split in SPLITS:
-        path = split_path(split)
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-        seen |= {r["id"] for r in rows} & record.keys()
+    for path, rows in splits.items():
         changed = relabel(rows, record)
         total += changed
         if changed and not args.check:
             path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                             encoding="utf-8")
-    missing = record.keys() - seen
-    if missing:
-        print(f"{args.record}: {len(missing)} ids not in the corpus, e.g. {sorted(missing)[:3]}")
-        return 1
     for (task, old, new), n in sorted(total.items()):
         print(f"{task}: {old} -> {new}: {n}")
     print(f"{sum(total.values())} changes{' needed' if args.check else ' made'}")
